@@ -1,0 +1,30 @@
+/**
+ * What a command needs from pi, as a small interface: the handlers stay free of pi's types, and
+ * tests drive them with a recording UI. The glue (src/pi/glue.ts) adapts `ctx.ui` to this.
+ */
+import type { DispatchRuntime } from "../runtime.ts";
+
+export type UiMode = "tui" | "rpc" | "json" | "print";
+
+export interface CommandUI {
+	mode: UiMode;
+	/** Dialogs (select/confirm/input) work: TUI and RPC. */
+	hasDialogs: boolean;
+	notify(message: string, level?: "info" | "warning" | "error"): void;
+	select(title: string, options: string[]): Promise<string | undefined>;
+	confirm(title: string, message: string): Promise<boolean>;
+	input(title: string, placeholder?: string): Promise<string | undefined>;
+	/** A block of lines: a widget in the TUI, plain text in print/RPC mode; undefined clears it. */
+	show(key: string, lines: string[] | undefined): void;
+	/** The footer status entry of pi-dispatch. */
+	setStatus(text: string | undefined): void;
+}
+
+export interface CommandEnv {
+	runtime: DispatchRuntime;
+	ui: CommandUI;
+	/** pi's session id: the key for pins and stickiness. */
+	sessionKey: string;
+	/** pi's agent dir (for importing pi's own login). */
+	piAgentDir: string;
+}

@@ -1,0 +1,31 @@
+/**
+ * Where pi-dispatch keeps its state and which endpoints it talks to. The three `PI_DISPATCH_*`
+ * variables are test hooks (see README "Testing"): they point everything at a local fake backend.
+ */
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { type AuthEndpoints, defaultAuthEndpoints } from "./auth/auth-endpoints.ts";
+
+export const DEFAULT_CODEX_BASE_URL = "https://chatgpt.com/backend-api";
+
+export interface DispatchConfig {
+	home: string;
+	codexBaseUrl: string;
+	/** Set only when the base URL was overridden; then it also replaces each model's `baseUrl`. */
+	baseUrlOverride?: string;
+	auth: AuthEndpoints;
+}
+
+export function piAgentDir(env: NodeJS.ProcessEnv = process.env): string {
+	return env.PI_CODING_AGENT_DIR || join(homedir(), ".pi", "agent");
+}
+
+export function resolveConfig(env: NodeJS.ProcessEnv = process.env): DispatchConfig {
+	const override = env.PI_DISPATCH_CODEX_BASE_URL?.replace(/\/+$/, "");
+	return {
+		home: env.PI_DISPATCH_HOME || join(piAgentDir(env), "pi-dispatch"),
+		codexBaseUrl: override || DEFAULT_CODEX_BASE_URL,
+		...(override ? { baseUrlOverride: override } : {}),
+		auth: defaultAuthEndpoints(env),
+	};
+}

@@ -1,0 +1,268 @@
+/**
+ * The stream pi calls for every Codex model. Picks an account, lets pi-ai's own Codex client do the
+ * request with that account's token, and moves the request to another account when the answer is a
+ * quota/rate-limit (or an unrecoverable 401) before the first content event. Never throws: every
+ * failure ends the stream with one `error` event, as pi's providers do.
+ */
+import type {
+	Api,
+	AssistantMessage,
+	AssistantMessageEvent,
+	AssistantMessageEventStream,
+	Model,
+	SimpleStreamOptions,
+	TranscriptContext,
+} from "@earendil-works/pi-ai";
+import { LRUCache } from "lru-cache";
+import { ActorCrashedError, describeError, NeedsLoginError, NoAccountsError } from "../errors.ts";
+import type { ActorHandle } from "../supervisor/actor-handle.ts";
+import type { Supervisor } from "../supervisor/supervisor.ts";
+import { classifyFailure } from "../usage/upstream-failure.ts";
+import { forwardEvents } from "./forward-events.ts";
+import { withoutForeignReasoning } from "./foreign-reasoning.ts";
+import { type Observation, observingFetch } from "./observing-fetch.ts";
+import { allExhaustedMessage } from "./user-messages.ts";
+
+/** pi-ai's Codex client, handed in by the pi glue (or by tests and benches). */
+export interface CodexClient {
+	streamSimple(model: Model<Api>, context: TranscriptContext, options?: SimpleStreamOptions): AssistantMessageEventStream;
+	createStream(): AssistantMessageEventStream;
+}
+
+type ErrorEvent = Extract<AssistantMessageEvent, { type: "error" }>;
+
+type AttemptOutcome =
+	| { type: "served" }
+	| { type: "failover"; reason: string; until?: number; detail?: string }
+	| { type: "final-error"; event: ErrorEvent };
+
+interface RequestState {
+	model: Model<Api>;
+	context: TranscriptContext;
+	options: SimpleStreamOptions | undefined;
+	out: AssistantMessageEventStream;
+	stripAllReasoning: boolean;
+}
+
+export interface DispatcherOptions {
+	/** Replaces every Codex model's `baseUrl` (the `PI_DISPATCH_CODEX_BASE_URL` test hook). */
+	baseUrl?: string;
+}
+
+export class Dispatcher {
+	#supervisor!: Supervisor;
+	readonly #getSupervisor: () => Supervisor | Promise<Supervisor>;
+	readonly #client: CodexClient;
+	readonly #options: DispatcherOptions;
+	/** responseId → account that minted it, to drop its encrypted reasoning for other accounts. */
+	readonly #mintedBy = new LRUCache<string, string>({ max: 20_000 });
+
+	/** `getSupervisor` may be async: pi creates the provider before the supervisor has started. */
+	constructor(getSupervisor: () => Supervisor | Promise<Supervisor>, client: CodexClient, options: DispatcherOptions = {}) {
+		this.#getSupervisor = getSupervisor;
+		this.#client = client;
+		this.#options = options;
+	}
+
+	stream = (model: Model<Api>, context: TranscriptContext, options?: SimpleStreamOptions): AssistantMessageEventStream => {
+		const out = this.#client.createStream();
+		const routed = this.#options.baseUrl ? { ...model, baseUrl: this.#options.baseUrl } : model;
+		const request: RequestState = { model: routed, context, options, out, stripAllReasoning: false };
+		this.#run(request).catch((error: unknown) => this.#fail(request, `pi-dispatch: ${describeError(error)}`));
+		return out;
+	};
+
+	async #run(request: RequestState): Promise<void> {
+		this.#supervisor = await this.#getSupervisor();
+		const sessionKey = request.options?.sessionId;
+		const signal = request.options?.signal;
+		const tried = new Set<string>();
+		const waitedFor = new Set<string>();
+		let pending: { from: ActorHandle; reason: string; until?: number } | undefined;
+		let lastDetail: string | undefined;
+		for (;;) {
+			if (signal?.aborted) return this.#fail(request, "Request was aborted", "aborted");
+			const choice = this.#supervisor.choose(sessionKey, tried);
+			if (pending) {
+				const to = choice ? this.#supervisor.actor(choice.id)?.snapshot.label : undefined;
+				this.#supervisor.emitFailover({
+					sessionKey,
+					from: { id: pending.from.accountId, label: pending.from.snapshot.label },
+					to: choice && to ? { id: choice.id, label: to } : undefined,
+					reason: pending.reason,
+					...(pending.until !== undefined ? { until: pending.until } : {}),
+				});
+				pending = undefined;
+			}
+			if (!choice) {
+				if (await this.#waitForRestartingActor(tried, waitedFor)) continue;
+				return this.#fail(request, this.#noAccountMessage(lastDetail));
+			}
+			const actor = this.#supervisor.actor(choice.id);
+			if (!actor) {
+				tried.add(choice.id);
+				continue;
+			}
+			let outcome: AttemptOutcome;
+			try {
+				outcome = await this.#supervisor.schedule(choice.id, () => this.#attempt(request, actor), signal);
+			} catch (error) {
+				if (signal?.aborted) return this.#fail(request, "Request was aborted", "aborted");
+				throw error;
+			}
+			if (outcome.type === "served") return;
+			if (outcome.type === "final-error") {
+				this.#label(outcome.event, actor.snapshot.label);
+				request.out.push(outcome.event);
+				request.out.end();
+				return;
+			}
+			tried.add(choice.id);
+			lastDetail = outcome.detail ?? lastDetail;
+			pending = { from: actor, reason: outcome.reason, ...(outcome.until !== undefined ? { until: outcome.until } : {}) };
+		}
+	}
+
+	async #attempt(request: RequestState, actor: ActorHandle): Promise<AttemptOutcome> {
+		let lease: { access: string };
+		try {
+			lease = await actor.lease();
+		} catch (error) {
+			return leaseFailure(error);
+		}
+		let refreshed = false;
+		for (;;) {
+			const observation: Observation = {};
+			const context = withoutForeignReasoning(
+				request.context,
+				actor.accountId,
+				(id) => this.#mintedBy.get(id),
+				request.stripAllReasoning,
+			);
+			const inner = this.#client.streamSimple(request.model, context, {
+				...request.options,
+				apiKey: lease.access,
+				// SSE: response headers (usage, reset times) and status codes are only visible there.
+				transport: "sse",
+				// Never sleep inside an attempt: another account is the retry.
+				maxRetries: 0,
+				fetch: observingFetch(observation, request.options?.fetch),
+			});
+			actor.tell({ type: "stream-started" });
+			const result = await forwardEvents(inner, request.out, (event) => this.#label(event, actor.snapshot.label));
+			if (observation.status !== undefined && observation.headers) {
+				actor.tell({
+					type: "observed",
+					observation: {
+						status: observation.status,
+						headers: observation.headers,
+						...(observation.errorBody !== undefined ? { errorBody: observation.errorBody } : {}),
+						at: Date.now(),
+					},
+				});
+			}
+			if (result.type === "forwarded") {
+				const message = result.final.type === "done" ? result.final.message : result.final.error;
+				if (message.responseId) this.#mintedBy.set(message.responseId, actor.accountId);
+				actor.tell({ type: "stream-ended", ...(message.errorMessage ? { error: message.errorMessage } : {}) });
+				return { type: "served" };
+			}
+			const detail = result.event.error.errorMessage ?? "unknown error";
+			actor.tell({ type: "stream-ended", error: detail });
+			if (result.event.reason === "aborted" || request.options?.signal?.aborted) {
+				return { type: "final-error", event: result.event };
+			}
+			if (observation.status === undefined || observation.status < 400) {
+				// Connection failed, or the stream broke before any content: safe to try elsewhere.
+				return { type: "failover", reason: "failed", detail };
+			}
+			const now = Date.now();
+			const failure = classifyFailure(observation.status, observation.headers ?? {}, observation.errorBody, now);
+			switch (failure.kind) {
+				case "exhausted": {
+					const until = failure.resetsAt ?? now + this.#supervisor.actorConfig.fallbackCooldownMs;
+					this.#supervisor.markExhausted(actor.accountId, until);
+					return { type: "failover", reason: "exhausted", until, detail };
+				}
+				case "unauthorized":
+					if (refreshed) return { type: "failover", reason: "refused its token", detail };
+					refreshed = true;
+					try {
+						lease = await actor.lease(lease.access);
+					} catch (error) {
+						return leaseFailure(error);
+					}
+					continue;
+				case "foreign-reasoning":
+					if (request.stripAllReasoning) return { type: "final-error", event: result.event };
+					request.stripAllReasoning = true;
+					continue;
+				case "transient":
+					return { type: "failover", reason: "failed", detail };
+				case "fatal":
+					return { type: "final-error", event: result.event };
+			}
+		}
+	}
+
+	/** An actor that is (re)starting may be the only one left: wait for it once instead of failing. */
+	async #waitForRestartingActor(tried: ReadonlySet<string>, waitedFor: Set<string>): Promise<boolean> {
+		for (const view of this.#supervisor.accounts()) {
+			const { state } = view.snapshot;
+			if (tried.has(view.id) || waitedFor.has(view.id)) continue;
+			if (state !== "restarting" && state !== "starting") continue;
+			waitedFor.add(view.id);
+			const ready = await this.#supervisor
+				.actor(view.id)
+				?.whenReady()
+				.then(() => true)
+				.catch(() => false);
+			if (ready) return true;
+		}
+		return false;
+	}
+
+	#noAccountMessage(lastDetail: string | undefined): string {
+		const accounts = this.#supervisor.accounts();
+		if (accounts.length === 0) return new NoAccountsError().message;
+		const now = Date.now();
+		const { lines, earliestReset } = this.#supervisor.unavailability(now);
+		const anyExhausted = accounts.some((a) => (a.snapshot.cooldownUntil ?? 0) > now);
+		if (anyExhausted || !lastDetail) return allExhaustedMessage(lines, earliestReset, now);
+		return `pi-dispatch: no Codex account could serve this request (${lines.join("; ")}). Last error: ${lastDetail}`;
+	}
+
+	#label(event: ErrorEvent, label: string): void {
+		const message = event.error.errorMessage ?? "unknown error";
+		if (!message.startsWith(`[${label}]`)) event.error.errorMessage = `[${label}] ${message}`;
+	}
+
+	#fail(request: RequestState, text: string, reason: "error" | "aborted" = "error"): void {
+		const error: AssistantMessage = {
+			role: "assistant",
+			content: [],
+			api: request.model.api,
+			provider: request.model.provider,
+			model: request.model.id,
+			usage: {
+				input: 0,
+				output: 0,
+				cacheRead: 0,
+				cacheWrite: 0,
+				totalTokens: 0,
+				cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 },
+			},
+			stopReason: reason,
+			errorMessage: text,
+			timestamp: Date.now(),
+		};
+		request.out.push({ type: "error", reason, error });
+		request.out.end();
+	}
+}
+
+function leaseFailure(error: unknown): AttemptOutcome {
+	if (error instanceof NeedsLoginError) return { type: "failover", reason: "needs login", detail: error.message };
+	if (error instanceof ActorCrashedError) return { type: "failover", reason: "is restarting", detail: error.message };
+	return { type: "failover", reason: "could not get a token", detail: describeError(error) };
+}

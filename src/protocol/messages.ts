@@ -1,0 +1,123 @@
+/**
+ * The wire between the supervisor (main thread) and one account actor (worker thread): one
+ * discriminated union per direction, versioned. Plain data only: classes do not survive
+ * postMessage, so errors travel as `WireError` and are rebuilt on the other side.
+ */
+import type { AuthEndpoints } from "../auth/auth-endpoints.ts";
+import type { AccountCredentials, SharedAccountState } from "../store/account-record.ts";
+import type { UsageSnapshot } from "../usage/usage-snapshot.ts";
+
+export const PROTOCOL_VERSION = 1 as const;
+
+export type ActorState = "starting" | "ready" | "cooling-down" | "needs-login" | "restarting" | "gave-up";
+
+/** Everything the UI may show about an actor. Never holds a token. */
+export interface ActorSnapshot {
+	accountId: string;
+	label: string;
+	state: ActorState;
+	cooldownUntil?: number;
+	cooldownReason?: string;
+	usage?: UsageSnapshot;
+	inFlight: number;
+	startedAt: number;
+	restarts: number;
+	lastError?: string;
+	/** Epoch ms when the current access token expires. */
+	tokenExpiresAt?: number;
+	threadId?: number;
+}
+
+export interface WireError {
+	/** A `DispatchError` code, e.g. `E_NEEDS_LOGIN`. */
+	code: string;
+	message: string;
+}
+
+/** Tunables handed to every actor. All times in ms. */
+export interface ActorConfig {
+	/** Refresh this long before the access token expires. */
+	refreshMarginMs: number;
+	/** How long a polled usage snapshot counts as fresh. */
+	usageTtlMs: number;
+	/** Poll period while idle; a busy account learns usage from response headers instead. */
+	usagePollMs: number;
+	/** Cooldown when a 429 says nothing about when it resets. */
+	fallbackCooldownMs: number;
+	/** Minimum spacing of usage writes to the shared store (cooldowns are written at once). */
+	usagePersistMs: number;
+	/** Retries for transient refresh and poll failures. */
+	refreshRetries: number;
+	retryMinTimeoutMs: number;
+	/** `{base}/wham/usage` and `{base}/codex/responses` hang off this. */
+	codexBaseUrl: string;
+	/** OAuth endpoints (token URL, client id) for refresh. */
+	auth: AuthEndpoints;
+	/** The shared store's folder (the actor writes credentials and cooldowns there). */
+	home: string;
+}
+
+/** What the supervisor saw of one upstream response, for the actor to learn from. */
+export interface ResponseObservation {
+	status: number;
+	headers: Record<string, string>;
+	/** Body of a non-2xx answer (JSON text from the service; never contains a token). */
+	errorBody?: string;
+	at: number;
+}
+
+// ---------------------------------------------------------------------------
+// Supervisor → actor
+// ---------------------------------------------------------------------------
+
+export type SupervisorToActor =
+	| {
+			v: typeof PROTOCOL_VERSION;
+			type: "start";
+			account: { id: string; label: string };
+			credentials: AccountCredentials;
+			shared: SharedAccountState;
+			needsLogin?: { since: number; reason: string };
+			restarts: number;
+			config: ActorConfig;
+	  }
+	/** A valid access token, please; `rejectedAccess` means upstream answered 401 to that one. */
+	| { v: typeof PROTOCOL_VERSION; type: "lease"; id: number; rejectedAccess?: string }
+	| { v: typeof PROTOCOL_VERSION; type: "observed"; observation: ResponseObservation }
+	| { v: typeof PROTOCOL_VERSION; type: "stream-started" }
+	| { v: typeof PROTOCOL_VERSION; type: "stream-ended"; error?: string }
+	/** Another process changed this account in the store (login, cooldown, usage). */
+	| {
+			v: typeof PROTOCOL_VERSION;
+			type: "store-changed";
+			label: string;
+			credentials: AccountCredentials;
+			shared: SharedAccountState;
+			needsLogin?: { since: number; reason: string };
+	  }
+	| { v: typeof PROTOCOL_VERSION; type: "poll-usage" }
+	| { v: typeof PROTOCOL_VERSION; type: "shutdown" };
+
+// ---------------------------------------------------------------------------
+// Actor → supervisor
+// ---------------------------------------------------------------------------
+
+export type ActorToSupervisor =
+	| { v: typeof PROTOCOL_VERSION; type: "ready"; snapshot: ActorSnapshot }
+	| { v: typeof PROTOCOL_VERSION; type: "snapshot"; snapshot: ActorSnapshot }
+	/** The current token, pushed whenever it changes so routing needs no round trip. */
+	| { v: typeof PROTOCOL_VERSION; type: "token"; access: string; expiresAt: number }
+	| { v: typeof PROTOCOL_VERSION; type: "lease-granted"; id: number; access: string; expiresAt: number }
+	| { v: typeof PROTOCOL_VERSION; type: "lease-denied"; id: number; error: WireError };
+
+export type SupervisorToActorType = SupervisorToActor["type"];
+export type ActorToSupervisorType = ActorToSupervisor["type"];
+
+/** Body of a message without the version tag, for senders. */
+export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+export type SupervisorToActorBody = DistributiveOmit<SupervisorToActor, "v">;
+export type ActorToSupervisorBody = DistributiveOmit<ActorToSupervisor, "v">;
+
+export function assertNever(value: never): never {
+	throw new Error(`unhandled message: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,39 @@
+import type { UsageSnapshot } from "../usage/usage-snapshot.ts";
+
+/** OAuth tokens of one ChatGPT account. Never logged, never shown, never put in an error. */
+export interface AccountCredentials {
+	access: string;
+	/** Single-use on this service: every refresh returns a new one and retires the old. */
+	refresh: string;
+	/** Epoch ms when `access` expires. */
+	expiresAt: number;
+	idToken?: string;
+}
+
+export interface AccountRecord {
+	/** The `chatgpt_account_id` claim: the key that deduplicates accounts. */
+	id: string;
+	/** User-facing name, unique among accounts, 1..32 chars without whitespace. */
+	label: string;
+	email?: string;
+	plan?: string;
+	credentials: AccountCredentials;
+	addedAt: number;
+	updatedAt: number;
+	/** Set when the refresh token was rejected: only a new login helps. */
+	needsLogin?: { since: number; reason: string };
+}
+
+/** What every pi process shares about an account besides its login. */
+export interface SharedAccountState {
+	/** Epoch ms until which the account is known exhausted. */
+	cooldownUntil?: number;
+	cooldownReason?: string;
+	usage?: UsageSnapshot;
+}
+
+export interface StoreData {
+	accounts: AccountRecord[];
+	/** Keyed by account id. */
+	state: Record<string, SharedAccountState>;
+}

@@ -1,0 +1,123 @@
+import type { StoreData } from "./account-record.ts";
+
+/**
+ * Shape checks for schema-1 data. A problem is reported as a path ("accounts[1].credentials.access
+ * must be a string"), never with the value, since values are tokens. Unknown extra fields are
+ * kept as they are, so a newer minor version's additions survive a round trip.
+ */
+
+type Obj = Record<string, unknown>;
+
+function isObject(value: unknown): value is Obj {
+	return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isFiniteNumber(value: unknown): value is number {
+	return typeof value === "number" && Number.isFinite(value);
+}
+
+/** One failed expectation, or undefined. `kind` is "string", "number" or "object"; `?` = optional. */
+function check(obj: Obj, key: string, kind: string, where: string): string | undefined {
+	const optional = kind.endsWith("?");
+	const type = optional ? kind.slice(0, -1) : kind;
+	const value = obj[key];
+	if (value === undefined && optional) return undefined;
+	const ok =
+		type === "number"
+			? isFiniteNumber(value)
+			: type === "object"
+				? isObject(value)
+				: type === "nonempty"
+					? typeof value === "string" && value.length > 0
+					: typeof value === type;
+	if (ok) return undefined;
+	return `${where}.${key} must be ${type === "nonempty" ? "a non-empty string" : `a ${type}`}`;
+}
+
+function firstProblem(obj: Obj, fields: Record<string, string>, where: string): string | undefined {
+	for (const [key, kind] of Object.entries(fields)) {
+		const problem = check(obj, key, kind, where);
+		if (problem) return problem;
+	}
+	return undefined;
+}
+
+function accountProblem(value: unknown, where: string): string | undefined {
+	if (!isObject(value)) return `${where} must be an object`;
+	const top = firstProblem(
+		value,
+		{
+			id: "nonempty",
+			label: "nonempty",
+			email: "string?",
+			plan: "string?",
+			credentials: "object",
+			addedAt: "number",
+			updatedAt: "number",
+			needsLogin: "object?",
+		},
+		where,
+	);
+	if (top) return top;
+	const creds = firstProblem(
+		value.credentials as Obj,
+		{ access: "string", refresh: "string", expiresAt: "number", idToken: "string?" },
+		`${where}.credentials`,
+	);
+	if (creds) return creds;
+	if (value.needsLogin !== undefined) {
+		return firstProblem(value.needsLogin as Obj, { since: "number", reason: "string" }, `${where}.needsLogin`);
+	}
+	return undefined;
+}
+
+function stateProblem(value: unknown, where: string): string | undefined {
+	if (!isObject(value)) return `${where} must be an object`;
+	const top = firstProblem(value, { cooldownUntil: "number?", cooldownReason: "string?", usage: "object?" }, where);
+	if (top) return top;
+	if (value.usage === undefined) return undefined;
+	const usage = value.usage as Obj;
+	const u = firstProblem(
+		usage,
+		{ observedAt: "number", source: "string", planType: "string?", primary: "object?", secondary: "object?" },
+		`${where}.usage`,
+	);
+	if (u) return u;
+	for (const name of ["primary", "secondary"]) {
+		if (usage[name] === undefined) continue;
+		const w = firstProblem(
+			usage[name] as Obj,
+			{ usedPercent: "number", windowMinutes: "number", resetsAt: "number?" },
+			`${where}.usage.${name}`,
+		);
+		if (w) return w;
+	}
+	return undefined;
+}
+
+/** The first thing wrong with `{ accounts, state }`, or undefined when it is valid StoreData. */
+export function storeDataProblem(value: Obj): string | undefined {
+	if (!Array.isArray(value.accounts)) return "accounts must be an array";
+	if (!isObject(value.state)) return "state must be an object";
+	const seen = new Set<string>();
+	for (const [i, account] of value.accounts.entries()) {
+		const problem = accountProblem(account, `accounts[${i}]`);
+		if (problem) return problem;
+		const id = (account as Obj).id as string;
+		// The id is the dedup key; two records for one account would fight over one refresh token.
+		if (seen.has(id)) return `accounts[${i}].id repeats an earlier account`;
+		seen.add(id);
+	}
+	for (const [key, entry] of Object.entries(value.state)) {
+		// The key is an account id (not a secret); cut short so the message stays one line.
+		const problem = stateProblem(entry, `state[${JSON.stringify(key).slice(0, 80)}]`);
+		if (problem) return problem;
+	}
+	return undefined;
+}
+
+export function isStoreData(value: unknown): value is StoreData {
+	return isObject(value) && storeDataProblem(value) === undefined;
+}
+
+export { isObject };

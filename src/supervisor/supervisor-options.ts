@@ -1,0 +1,43 @@
+import type { AuthEndpoints } from "../auth/auth-endpoints.ts";
+import type { ActorConfig } from "../protocol/messages.ts";
+import type { RestartPolicyOptions } from "./restart-policy.ts";
+
+export interface SupervisorOptions {
+	/** The state folder (accounts.json lives here). */
+	home: string;
+	/** Replaces `https://chatgpt.com/backend-api` for responses and usage. */
+	codexBaseUrl: string;
+	auth: AuthEndpoints;
+	/** Actor tunables; defaults below. */
+	actor?: Partial<Omit<ActorConfig, "codexBaseUrl" | "auth" | "home">>;
+	restart?: Partial<RestartPolicyOptions & { backoffMs: number; readyTimeoutMs: number }>;
+	/** Streams in flight at once, over all accounts and per account. */
+	concurrency?: { global?: number; perAccount?: number };
+	/** Injectable randomness for the last tier of the selection policy. */
+	random?: () => number;
+	/** Watch the store for other processes' changes (default true). */
+	watchStore?: boolean;
+}
+
+export const ACTOR_DEFAULTS = {
+	refreshMarginMs: 5 * 60_000,
+	usageTtlMs: 3 * 60_000,
+	usagePollMs: 5 * 60_000,
+	fallbackCooldownMs: 15 * 60_000,
+	usagePersistMs: 30_000,
+	refreshRetries: 3,
+	retryMinTimeoutMs: 500,
+} satisfies Partial<ActorConfig>;
+
+export const RESTART_DEFAULTS = { intensity: 5, periodMs: 60_000, backoffMs: 50, readyTimeoutMs: 10_000 };
+export const CONCURRENCY_DEFAULTS = { global: 64, perAccount: 16 };
+
+export function actorConfigFrom(options: SupervisorOptions): ActorConfig {
+	return {
+		...ACTOR_DEFAULTS,
+		...options.actor,
+		codexBaseUrl: options.codexBaseUrl,
+		auth: options.auth,
+		home: options.home,
+	};
+}

@@ -1,0 +1,281 @@
+/**
+ * The supervisor: one per pi process. Starts an actor per account in the store, keeps their
+ * snapshots, picks the account for each stream (selection policy + pins + stickiness), bounds
+ * concurrency with p-queue (globally and per account), and follows the store so that what one
+ * process learns (a cooldown, a login, a removed account) reaches every other process.
+ */
+import { EventEmitter } from "eventemitter3";
+import { LRUCache } from "lru-cache";
+import PQueue from "p-queue";
+import { describeError } from "../errors.ts";
+import type { ActorConfig, ActorSnapshot } from "../protocol/messages.ts";
+import type { AccountRecord, SharedAccountState, StoreData } from "../store/account-record.ts";
+import { AccountStore } from "../store/account-store.ts";
+import { ActorHandle } from "./actor-handle.ts";
+import { type Candidate, type Choice, chooseAccount, unavailableReason } from "./selection-policy.ts";
+import {
+	actorConfigFrom,
+	CONCURRENCY_DEFAULTS,
+	RESTART_DEFAULTS,
+	type SupervisorOptions,
+} from "./supervisor-options.ts";
+
+/** An account as the UI shows it: the stored identity plus the actor's live snapshot. */
+export interface AccountView {
+	id: string;
+	label: string;
+	email?: string;
+	plan?: string;
+	snapshot: ActorSnapshot;
+}
+
+export interface FailoverEvent {
+	sessionKey: string | undefined;
+	from: { id: string; label: string };
+	to: { id: string; label: string } | undefined;
+	reason: string;
+	/** When `from` is usable again, when known. */
+	until?: number;
+}
+
+export interface SupervisorEvents {
+	snapshot: [snapshot: ActorSnapshot];
+	"accounts-changed": [];
+	failover: [event: FailoverEvent];
+	"actor-crashed": [accountId: string, error: Error];
+	"actor-gave-up": [accountId: string, error: Error];
+	/** A /dispatch-use pin ended because its account became unavailable. */
+	"pin-cleared": [sessionKey: string, label: string, reason: string];
+	/** An account was chosen for a session (footer status). */
+	routed: [sessionKey: string | undefined, accountId: string, reason: Choice["reason"]];
+	error: [error: Error];
+}
+
+export class Supervisor extends EventEmitter<SupervisorEvents> {
+	readonly store: AccountStore;
+	readonly options: SupervisorOptions;
+	readonly actorConfig: ActorConfig;
+	readonly #actors = new Map<string, ActorHandle>();
+	#records = new Map<string, AccountRecord>();
+	#shared: Record<string, SharedAccountState> = {};
+	/** Cooldowns learnt here before the actor confirms them, so concurrent routing skips at once. */
+	readonly #localCooldowns = new Map<string, number>();
+	readonly #sticky = new LRUCache<string, string>({ max: 10_000 });
+	readonly #pins = new Map<string, string>();
+	readonly #queue: PQueue;
+	readonly #accountQueues = new Map<string, PQueue>();
+	#unwatch: (() => void) | undefined;
+	#syncing: Promise<void> = Promise.resolve();
+	#stopped = false;
+
+	private constructor(options: SupervisorOptions) {
+		super();
+		this.options = options;
+		this.store = new AccountStore({ home: options.home });
+		this.actorConfig = actorConfigFrom(options);
+		this.#queue = new PQueue({ concurrency: options.concurrency?.global ?? CONCURRENCY_DEFAULTS.global });
+	}
+
+	/** Loads the store and starts one actor per account; store errors propagate (one-line messages). */
+	static async start(options: SupervisorOptions): Promise<Supervisor> {
+		const supervisor = new Supervisor(options);
+		await supervisor.#apply(await supervisor.store.read());
+		if (options.watchStore !== false) {
+			supervisor.#unwatch = supervisor.store.watch(() => void supervisor.reload());
+		}
+		return supervisor;
+	}
+
+	/** Re-reads the store and brings actors in line (serialized). */
+	reload(): Promise<void> {
+		this.#syncing = this.#syncing
+			.then(async () => {
+				if (!this.#stopped) await this.#apply(await this.store.read());
+			})
+			.catch((error: unknown) => {
+				this.emit("error", error instanceof Error ? error : new Error(String(error)));
+			});
+		return this.#syncing;
+	}
+
+	accounts(): AccountView[] {
+		const views: AccountView[] = [];
+		for (const [id, actor] of this.#actors) {
+			const record = this.#records.get(id);
+			if (!record) continue;
+			views.push({
+				id,
+				label: record.label,
+				...(record.email ? { email: record.email } : {}),
+				...(record.plan ? { plan: record.plan } : {}),
+				snapshot: this.#withLocalCooldown(actor.snapshot),
+			});
+		}
+		return views;
+	}
+
+	actor(accountId: string): ActorHandle | undefined {
+		return this.#actors.get(accountId);
+	}
+
+	findByLabel(label: string): AccountView | undefined {
+		return this.accounts().find((a) => a.label === label);
+	}
+
+	// --- routing -------------------------------------------------------------------------------
+
+	choose(sessionKey: string | undefined, exclude: ReadonlySet<string>): Choice | undefined {
+		const candidates: Candidate[] = this.accounts().map((a) => ({
+			id: a.id,
+			label: a.label,
+			state: a.snapshot.state,
+			...(a.snapshot.cooldownUntil !== undefined ? { cooldownUntil: a.snapshot.cooldownUntil } : {}),
+			...(a.snapshot.usage ? { usage: a.snapshot.usage } : {}),
+		}));
+		const pinned = sessionKey ? this.#pins.get(sessionKey) : undefined;
+		const sticky = sessionKey ? this.#sticky.get(sessionKey) : undefined;
+		const choice = chooseAccount({
+			candidates,
+			now: Date.now(),
+			...(pinned ? { pinned } : {}),
+			...(sticky ? { sticky } : {}),
+			exclude,
+			...(this.options.random ? { random: this.options.random } : {}),
+		});
+		if (choice && sessionKey) this.#sticky.set(sessionKey, choice.id);
+		if (choice) this.emit("routed", sessionKey, choice.id, choice.reason);
+		return choice;
+	}
+
+	/** Runs `task` inside the global and the account's concurrency bounds. */
+	schedule<T>(accountId: string, task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+		let accountQueue = this.#accountQueues.get(accountId);
+		if (!accountQueue) {
+			accountQueue = new PQueue({ concurrency: this.options.concurrency?.perAccount ?? CONCURRENCY_DEFAULTS.perAccount });
+			this.#accountQueues.set(accountId, accountQueue);
+		}
+		const queue = accountQueue;
+		const options = signal ? { signal } : {};
+		return this.#queue.add(() => queue.add(task, options), options);
+	}
+
+	/** Marks an account exhausted here at once; the actor confirms, persists and times it. */
+	markExhausted(accountId: string, until: number): void {
+		if ((this.#localCooldowns.get(accountId) ?? 0) < until) this.#localCooldowns.set(accountId, until);
+		this.#clearPinsFor(accountId, "exhausted");
+	}
+
+	pin(sessionKey: string, accountId: string): void {
+		this.#pins.set(sessionKey, accountId);
+		this.#sticky.set(sessionKey, accountId);
+	}
+
+	pinnedAccount(sessionKey: string): string | undefined {
+		return this.#pins.get(sessionKey);
+	}
+
+	/** The account this session used last (its "active" account). */
+	activeAccount(sessionKey: string): string | undefined {
+		return this.#pins.get(sessionKey) ?? this.#sticky.get(sessionKey);
+	}
+
+	/** Why nothing can serve: one line per account, plus the earliest reset. */
+	unavailability(now: number): { lines: string[]; earliestReset: number | undefined } {
+		const lines: string[] = [];
+		let earliestReset: number | undefined;
+		for (const a of this.accounts()) {
+			const reason = unavailableReason({ ...a.snapshot, id: a.id }, now) ?? "busy";
+			const until = a.snapshot.cooldownUntil;
+			if (until !== undefined && until > now) earliestReset = Math.min(earliestReset ?? until, until);
+			lines.push(`${a.label}: ${reason}`);
+		}
+		return { lines, earliestReset };
+	}
+
+	emitFailover(event: FailoverEvent): void {
+		this.emit("failover", event);
+	}
+
+	async stop(): Promise<void> {
+		this.#stopped = true;
+		this.#unwatch?.();
+		this.#queue.clear();
+		await Promise.all([...this.#actors.values()].map((actor) => actor.stop()));
+		this.#actors.clear();
+		this.removeAllListeners();
+	}
+
+	// -------------------------------------------------------------------------------------------
+
+	async #apply(data: StoreData): Promise<void> {
+		const starting: Promise<void>[] = [];
+		const seen = new Set<string>();
+		for (const record of data.accounts) {
+			seen.add(record.id);
+			const shared = data.state[record.id] ?? {};
+			const previous = this.#records.get(record.id);
+			this.#records.set(record.id, record);
+			const actor = this.#actors.get(record.id);
+			if (!actor) {
+				starting.push(this.#startActor(record, shared));
+			} else if (previous?.updatedAt !== record.updatedAt || !sameShared(this.#shared[record.id], shared)) {
+				actor.updateFromStore(record, shared);
+			}
+		}
+		this.#shared = data.state;
+		for (const [id, actor] of this.#actors) {
+			if (seen.has(id)) continue;
+			this.#actors.delete(id);
+			this.#records.delete(id);
+			for (const [session, pinned] of this.#pins) if (pinned === id) this.#pins.delete(session);
+			void actor.stop();
+		}
+		await Promise.all(starting);
+		this.emit("accounts-changed");
+	}
+
+	async #startActor(record: AccountRecord, shared: SharedAccountState): Promise<void> {
+		const actor = new ActorHandle({
+			account: record,
+			shared,
+			config: this.actorConfig,
+			restart: { ...RESTART_DEFAULTS, ...this.options.restart },
+		});
+		this.#actors.set(record.id, actor);
+		actor.on("snapshot", (snapshot) => {
+			if (snapshot.state === "cooling-down" || snapshot.state === "needs-login" || snapshot.state === "gave-up") {
+				this.#clearPinsFor(snapshot.accountId, snapshot.state);
+			}
+			this.emit("snapshot", this.#withLocalCooldown(snapshot));
+		});
+		actor.on("crashed", (error) => this.emit("actor-crashed", record.id, error));
+		actor.on("gave-up", (error) => this.emit("actor-gave-up", record.id, error));
+		await actor.start().catch((error: unknown) => {
+			this.emit("error", new Error(`${record.label}: actor failed to start: ${describeError(error)}`));
+		});
+	}
+
+	#withLocalCooldown(snapshot: ActorSnapshot): ActorSnapshot {
+		const local = this.#localCooldowns.get(snapshot.accountId);
+		if (local === undefined) return snapshot;
+		if (local <= Date.now() || (snapshot.cooldownUntil ?? 0) >= local) {
+			this.#localCooldowns.delete(snapshot.accountId);
+			return snapshot;
+		}
+		const state = snapshot.state === "ready" ? "cooling-down" : snapshot.state;
+		return { ...snapshot, state, cooldownUntil: local };
+	}
+
+	#clearPinsFor(accountId: string, reason: string): void {
+		const label = this.#records.get(accountId)?.label ?? accountId;
+		for (const [session, pinned] of this.#pins) {
+			if (pinned !== accountId) continue;
+			this.#pins.delete(session);
+			this.emit("pin-cleared", session, label, reason);
+		}
+	}
+}
+
+function sameShared(a: SharedAccountState | undefined, b: SharedAccountState): boolean {
+	return JSON.stringify(a ?? {}) === JSON.stringify(b);
+}

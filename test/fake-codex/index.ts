@@ -1,0 +1,21 @@
+// Fake ChatGPT Codex backend for tests, benchmarks and the offline demo.
+export { DEMO_TEXT, setupDemo } from "./demo.ts";
+export { decodeJwtPayload, makeFakeJwt } from "./jwt.ts";
+export { encryptedContentOwner, mintEncryptedContent } from "./reasoning.ts";
+export { startFakeCodex } from "./server.ts";
+export { CLIENT_ID } from "./tokens.ts";
+export type {
+	FakeAccountInit,
+	FakeCodex,
+	FakeTokens,
+	Fault,
+	RequestLogEntry,
+	ResponsePlan,
+	RouteName,
+	StartOptions,
+	TokenKnobs,
+	UsageOverride,
+	UsageSnapshot,
+	WindowInit,
+	WindowState,
+} from "./types.ts";

@@ -1,0 +1,135 @@
+// Public types of the fake Codex backend. Kept in one place so tests, benches
+// and the demo import a single surface (re-exported by index.ts).
+
+export interface WindowInit {
+	usedPercent: number;
+	windowMinutes: number;
+	resetsInSeconds: number;
+}
+
+export interface FakeAccountInit {
+	/** chatgpt_account_id */
+	accountId: string;
+	email?: string;
+	/** Default "plus". */
+	plan?: string;
+	/** 5h window (default 0%, 300 min, resets in 3h). */
+	primary?: WindowInit;
+	/** Weekly window (default 0%, 10080 min, resets in 5 days). */
+	secondary?: WindowInit;
+	/** Added to both windows per completed response (default 0); at >=100 the account answers 429 by itself. */
+	percentPerRequest?: number;
+	/** Lifetime of minted access tokens (default 3600). */
+	accessTtlSeconds?: number;
+}
+
+export type Fault =
+	| { kind: "usage-limit"; resetsInSeconds?: number }
+	| { kind: "rate-limit"; retryAfterSeconds: number }
+	| { kind: "unauthorized" }
+	| { kind: "server-error"; status: 500 | 502 | 503 }
+	| { kind: "reset-before-headers" }
+	| { kind: "cut-mid-stream"; afterDeltas: number }
+	| { kind: "response-failed"; code?: string; message?: string }
+	| { kind: "error-event"; code?: string; message?: string }
+	| { kind: "hang" };
+
+export interface UsageOverride {
+	inputTokens?: number;
+	cachedTokens?: number;
+	outputTokens?: number;
+	reasoningTokens?: number;
+}
+
+export interface ResponsePlan {
+	/** Default "Hello from <accountId>."; split into deltas. */
+	text?: string;
+	/** How many output_text.delta events (default: one per word). */
+	deltas?: number;
+	/** Delay before headers (default 0). */
+	firstByteDelayMs?: number;
+	/** Delay between delta events (default 0). */
+	interTokenDelayMs?: number;
+	/** Emit a reasoning item with summary + encrypted_content minted for this account. */
+	reasoning?: boolean;
+	/** Emit a function_call item: instead of text when `text` is unset, after it otherwise. */
+	toolCall?: { name: string; arguments: string };
+	/** Force usage numbers in response.completed (default: estimated from the request). */
+	usage?: UsageOverride;
+}
+
+export interface FakeTokens {
+	access: string;
+	refresh: string;
+	idToken: string;
+	/** Epoch ms. */
+	expiresAt: number;
+}
+
+export type RouteName = "responses" | "usage" | "token" | "authorize";
+
+export interface RequestLogEntry {
+	route: RouteName;
+	accountId?: string;
+	/** 0 while the request is still in flight (e.g. a hang). */
+	status: number;
+	/** Epoch ms at arrival. */
+	at: number;
+	sessionId?: string;
+	body?: unknown;
+	fault?: Fault["kind"];
+	/** True for a refused WebSocket upgrade. */
+	websocket?: boolean;
+}
+
+export interface WindowState {
+	usedPercent: number;
+	/** Epoch ms. */
+	resetsAt: number;
+	windowMinutes: number;
+}
+
+export interface UsageSnapshot {
+	primary: WindowState;
+	secondary: WindowState;
+}
+
+export interface TokenKnobs {
+	delayMs: number;
+	fault?: "server-error" | "invalid-grant" | "hang";
+}
+
+export interface FakeCodex {
+	/** http://127.0.0.1:PORT */
+	origin: string;
+	/** origin + "/backend-api" (replaces https://chatgpt.com/backend-api). */
+	baseUrl: string;
+	/** origin + "/oauth/token" */
+	tokenUrl: string;
+	/** origin + "/oauth/authorize" */
+	authorizeUrl: string;
+	addAccount(init: FakeAccountInit): FakeTokens;
+	issueTokens(accountId: string): FakeTokens;
+	expireAccessTokens(accountId: string): void;
+	setFault(accountId: string, fault: Fault, opts?: { times?: number }): void;
+	clearFault(accountId: string): void;
+	setResponse(plan: ResponsePlan, accountId?: string): void;
+	setUsage(accountId: string, patch: { primary?: Partial<WindowInit>; secondary?: Partial<WindowInit> }): void;
+	usageOf(accountId: string): UsageSnapshot;
+	token: TokenKnobs;
+	authorize: { deny: boolean };
+	/** Account that logs in on /oauth/authorize without login_hint; addAccount sets it to the newest account. */
+	nextLoginAccountId: string | undefined;
+	rejectForeignReasoning: boolean;
+	readonly requests: RequestLogEntry[];
+	tokenCallCount(accountId?: string): number;
+	/** Resolves with the first logged request (past or future) that matches. */
+	waitForRequest(match: (entry: RequestLogEntry) => boolean): Promise<RequestLogEntry>;
+	crash(): void;
+	close(): Promise<void>;
+}
+
+export interface StartOptions {
+	port?: number;
+	accounts?: FakeAccountInit[];
+}

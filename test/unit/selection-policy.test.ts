@@ -1,0 +1,113 @@
+import { describe, expect, it } from "vitest";
+import { type Candidate, type ChoiceInput, chooseAccount } from "../../src/supervisor/selection-policy.ts";
+import type { UsageSnapshot } from "../../src/usage/usage-snapshot.ts";
+
+const NOW = 1_800_000_000_000;
+const HOUR = 3_600_000;
+
+function usage(primary: number, secondary: number, weeklyResetInHours = 72): UsageSnapshot {
+	return {
+		primary: { usedPercent: primary, windowMinutes: 300, resetsAt: NOW + 2 * HOUR },
+		secondary: { usedPercent: secondary, windowMinutes: 10_080, resetsAt: NOW + weeklyResetInHours * HOUR },
+		observedAt: NOW,
+		source: "poll",
+	};
+}
+
+function account(id: string, extra: Partial<Candidate> = {}): Candidate {
+	return { id, label: id, state: "ready", ...extra };
+}
+
+interface Row {
+	name: string;
+	candidates: Candidate[];
+	input?: Partial<ChoiceInput>;
+	expected: { id: string; reason: string } | undefined;
+}
+
+const rows: Row[] = [
+	{ name: "no accounts", candidates: [], expected: undefined },
+	{
+		name: "pinned wins over everything",
+		candidates: [account("a", { usage: usage(0, 0) }), account("b", { usage: usage(50, 90, 1) })],
+		input: { pinned: "b", sticky: "a" },
+		expected: { id: "b", reason: "pinned" },
+	},
+	{
+		name: "an exhausted pinned account is never chosen",
+		candidates: [account("a", { usage: usage(10, 10) }), account("b", { cooldownUntil: NOW + HOUR })],
+		input: { pinned: "b" },
+		expected: { id: "a", reason: "soonest-weekly-reset" },
+	},
+	{
+		name: "sticky beats untouched",
+		candidates: [account("a", { usage: usage(0, 0) }), account("b", { usage: usage(40, 40) })],
+		input: { sticky: "b" },
+		expected: { id: "b", reason: "sticky" },
+	},
+	{
+		name: "sticky is dropped when its account needs a login",
+		candidates: [account("a", { usage: usage(5, 5) }), account("b", { state: "needs-login" })],
+		input: { sticky: "b" },
+		expected: { id: "a", reason: "soonest-weekly-reset" },
+	},
+	{
+		name: "untouched beats a sooner weekly reset",
+		candidates: [account("a", { usage: usage(20, 30, 1) }), account("b", { usage: usage(0, 0, 150) })],
+		expected: { id: "b", reason: "untouched" },
+	},
+	{
+		name: "5h usage alone makes an account touched",
+		candidates: [account("a", { usage: usage(1, 0, 100) }), account("b", { usage: usage(60, 60, 50) })],
+		expected: { id: "b", reason: "soonest-weekly-reset" },
+	},
+	{
+		name: "soonest weekly reset wins; 5h window ignored",
+		candidates: [account("a", { usage: usage(95, 10, 100) }), account("b", { usage: usage(1, 80, 20) })],
+		expected: { id: "b", reason: "soonest-weekly-reset" },
+	},
+	{
+		name: "usage at 100% is exhausted even without a cooldown",
+		candidates: [account("a", { usage: usage(100, 20, 1) }), account("b", { usage: usage(10, 20, 90) })],
+		expected: { id: "b", reason: "soonest-weekly-reset" },
+	},
+	{
+		name: "an expired cooldown is available again",
+		candidates: [account("a", { cooldownUntil: NOW - 1, usage: usage(10, 10, 1) }), account("b", { usage: usage(5, 5, 90) })],
+		expected: { id: "a", reason: "soonest-weekly-reset" },
+	},
+	{
+		name: "random among accounts without usage data",
+		candidates: [account("a"), account("b"), account("c")],
+		input: { random: () => 0.5 },
+		expected: { id: "b", reason: "random" },
+	},
+	{
+		name: "excluded (already tried) accounts are skipped",
+		candidates: [account("a", { usage: usage(0, 0) }), account("b", { usage: usage(10, 10) })],
+		input: { exclude: new Set(["a"]) },
+		expected: { id: "b", reason: "soonest-weekly-reset" },
+	},
+	{
+		name: "restarting, crashed-out and starting actors are skipped",
+		candidates: [
+			account("a", { state: "restarting" }),
+			account("b", { state: "gave-up" }),
+			account("c", { state: "starting" }),
+			account("d", { usage: usage(70, 70) }),
+		],
+		expected: { id: "d", reason: "soonest-weekly-reset" },
+	},
+	{
+		name: "all exhausted → nothing",
+		candidates: [account("a", { cooldownUntil: NOW + HOUR }), account("b", { usage: usage(100, 100) })],
+		expected: undefined,
+	},
+];
+
+describe("chooseAccount", () => {
+	it.each(rows)("$name", ({ candidates, input, expected }) => {
+		const choice = chooseAccount({ candidates, now: NOW, random: () => 0, ...input });
+		expect(choice).toEqual(expected);
+	});
+});

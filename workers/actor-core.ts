@@ -1,0 +1,323 @@
+/**
+ * The account actor's logic, free of worker plumbing so it can be unit-tested in one thread.
+ * It owns, for one account: the credentials and their refresh, the usage picture, the cooldown
+ * timer and the health numbers. Every change goes out as a snapshot; tokens go out only in
+ * `token`/`lease-granted` messages, never in a snapshot.
+ */
+import { LRUCache } from "lru-cache";
+import { describeError, NeedsLoginError } from "../src/errors.ts";
+import type {
+	ActorConfig,
+	ActorSnapshot,
+	ActorState,
+	ActorToSupervisorBody,
+	ResponseObservation,
+	SupervisorToActor,
+} from "../src/protocol/messages.ts";
+import { toWireError } from "../src/protocol/wire-error.ts";
+import type { AccountCredentials, SharedAccountState } from "../src/store/account-record.ts";
+import { usageFromHeaders } from "../src/usage/rate-limit-headers.ts";
+import { classifyFailure } from "../src/usage/upstream-failure.ts";
+import { exhaustedUntil, isUsageExhausted, type UsageSnapshot } from "../src/usage/usage-snapshot.ts";
+
+/** The actor's reach into the world; the worker entry wires these to HTTP and the store. */
+export interface ActorDeps {
+	send(message: ActorToSupervisorBody): void;
+	/** Refresh (single-flight across processes); resolves to the credentials now current. */
+	refresh(known: AccountCredentials): Promise<AccountCredentials>;
+	fetchUsage(credentials: AccountCredentials): Promise<UsageSnapshot | undefined>;
+	persistShared(patch: SharedAccountState): Promise<void>;
+	persistNeedsLogin(reason: string): Promise<void>;
+	now(): number;
+}
+
+type StartMessage = Extract<SupervisorToActor, { type: "start" }>;
+
+export class AccountActor {
+	readonly #deps: ActorDeps;
+	readonly #config: ActorConfig;
+	readonly #accountId: string;
+	#label: string;
+	#credentials: AccountCredentials;
+	#needsLogin: { since: number; reason: string } | undefined;
+	#cooldownUntil: number | undefined;
+	#cooldownReason: string | undefined;
+	#usage: UsageSnapshot | undefined;
+	/** A polled or header-fed snapshot counts as fresh for `usageTtlMs`; past that, poll. */
+	readonly #freshUsage: LRUCache<"usage", UsageSnapshot>;
+	#inFlight = 0;
+	#lastError: string | undefined;
+	#lastUsagePersist = 0;
+	readonly #startedAt: number;
+	readonly #restarts: number;
+	#refreshing: Promise<AccountCredentials> | undefined;
+	readonly #timers = new Map<"refresh" | "cooldown" | "poll", NodeJS.Timeout>();
+	#stopped = false;
+
+	constructor(start: StartMessage, deps: ActorDeps) {
+		this.#deps = deps;
+		this.#config = start.config;
+		this.#accountId = start.account.id;
+		this.#label = start.account.label;
+		this.#credentials = start.credentials;
+		this.#needsLogin = start.needsLogin;
+		this.#restarts = start.restarts;
+		this.#startedAt = deps.now();
+		this.#freshUsage = new LRUCache({ max: 1, ttl: start.config.usageTtlMs, ttlAutopurge: false });
+		this.#adoptShared(start.shared);
+	}
+
+	/** Announces readiness and arms the timers. */
+	start(): void {
+		this.#deps.send({ type: "ready", snapshot: this.snapshot() });
+		this.#pushToken();
+		this.#armRefreshTimer();
+		this.#armCooldownTimer();
+		this.#schedulePoll(this.#usage && this.#freshUsage.has("usage") ? this.#config.usagePollMs : 0);
+	}
+
+	stop(): void {
+		this.#stopped = true;
+		for (const timer of this.#timers.values()) clearTimeout(timer);
+		this.#timers.clear();
+	}
+
+	handle(message: SupervisorToActor): void {
+		switch (message.type) {
+			case "start":
+				return; // handled by the entry before construction
+			case "lease":
+				void this.#lease(message.id, message.rejectedAccess);
+				return;
+			case "observed":
+				this.#observe(message.observation);
+				return;
+			case "stream-started":
+				this.#inFlight++;
+				this.#publish();
+				return;
+			case "stream-ended":
+				this.#inFlight = Math.max(0, this.#inFlight - 1);
+				if (message.error) this.#lastError = message.error;
+				this.#publish();
+				return;
+			case "store-changed":
+				this.#label = message.label;
+				this.#adoptStored(message.credentials, message.needsLogin);
+				this.#adoptShared(message.shared);
+				this.#armCooldownTimer();
+				this.#publish();
+				return;
+			case "poll-usage":
+				void this.#poll();
+				return;
+			case "shutdown":
+				this.stop();
+				return;
+			default: {
+				const unknown: never = message;
+				this.#lastError = `unknown message ${JSON.stringify(unknown)}`;
+			}
+		}
+	}
+
+	snapshot(): ActorSnapshot {
+		return {
+			accountId: this.#accountId,
+			label: this.#label,
+			state: this.#state(),
+			...(this.#cooldownUntil !== undefined ? { cooldownUntil: this.#cooldownUntil } : {}),
+			...(this.#cooldownReason !== undefined ? { cooldownReason: this.#cooldownReason } : {}),
+			...(this.#usage ? { usage: this.#usage } : {}),
+			inFlight: this.#inFlight,
+			startedAt: this.#startedAt,
+			restarts: this.#restarts,
+			...(this.#lastError !== undefined ? { lastError: this.#lastError } : {}),
+			tokenExpiresAt: this.#credentials.expiresAt,
+		};
+	}
+
+	#state(): ActorState {
+		if (this.#needsLogin) return "needs-login";
+		if (this.#cooldownUntil !== undefined && this.#cooldownUntil > this.#deps.now()) return "cooling-down";
+		return "ready";
+	}
+
+	// --- credentials -------------------------------------------------------------------------
+
+	async #lease(id: number, rejectedAccess: string | undefined): Promise<void> {
+		try {
+			const mustRefresh =
+				rejectedAccess === this.#credentials.access ||
+				this.#credentials.expiresAt - this.#deps.now() <= this.#config.refreshMarginMs;
+			const credentials = mustRefresh ? await this.#refresh() : this.#credentials;
+			if (this.#needsLogin) throw new NeedsLoginError(`${this.#label} needs a new login: ${this.#needsLogin.reason}`);
+			this.#deps.send({ type: "lease-granted", id, access: credentials.access, expiresAt: credentials.expiresAt });
+		} catch (error) {
+			this.#deps.send({ type: "lease-denied", id, error: toWireError(error) });
+		}
+	}
+
+	/** One refresh at a time inside the actor; the store's lock makes it one across processes. */
+	#refresh(): Promise<AccountCredentials> {
+		if (this.#needsLogin) {
+			return Promise.reject(new NeedsLoginError(`${this.#label} needs a new login: ${this.#needsLogin.reason}`));
+		}
+		this.#refreshing ??= this.#deps
+			.refresh(this.#credentials)
+			.then((credentials) => {
+				this.#credentials = credentials;
+				this.#pushToken();
+				this.#armRefreshTimer();
+				this.#publish();
+				return credentials;
+			})
+			.catch(async (error: unknown) => {
+				this.#lastError = `refresh failed: ${describeError(error)}`;
+				if (error instanceof NeedsLoginError) {
+					this.#needsLogin = { since: this.#deps.now(), reason: error.message };
+					await this.#deps.persistNeedsLogin(error.message).catch(() => undefined);
+				} else {
+					// Transient: try again on the next timer tick instead of spinning.
+					this.#arm("refresh", Math.min(60_000, this.#config.refreshMarginMs / 2), () => void this.#refresh());
+				}
+				this.#publish();
+				throw error;
+			})
+			.finally(() => {
+				this.#refreshing = undefined;
+			});
+		return this.#refreshing;
+	}
+
+	#armRefreshTimer(): void {
+		if (this.#needsLogin) return;
+		const due = this.#credentials.expiresAt - this.#config.refreshMarginMs - this.#deps.now();
+		this.#arm("refresh", Math.max(0, due), () => void this.#refresh().catch(() => undefined));
+	}
+
+	#pushToken(): void {
+		if (this.#needsLogin) return;
+		this.#deps.send({ type: "token", access: this.#credentials.access, expiresAt: this.#credentials.expiresAt });
+	}
+
+	/** The store is the truth for logins: a new /dispatch-login there also clears needs-login. */
+	#adoptStored(credentials: AccountCredentials, needsLogin: { since: number; reason: string } | undefined): void {
+		const changed =
+			credentials.access !== this.#credentials.access || credentials.refresh !== this.#credentials.refresh;
+		const wasBlocked = this.#needsLogin !== undefined;
+		this.#needsLogin = needsLogin;
+		if (changed) this.#credentials = credentials;
+		if (changed || (wasBlocked && !needsLogin)) {
+			this.#armRefreshTimer();
+			this.#pushToken();
+		}
+	}
+
+	// --- usage and cooldown ------------------------------------------------------------------
+
+	#observe(observation: ResponseObservation): void {
+		const now = this.#deps.now();
+		const usage = usageFromHeaders(observation.headers, now);
+		if (usage) this.#setUsage(usage);
+		if (observation.status >= 200 && observation.status < 300) {
+			if (!isUsageExhausted(usage)) return this.#publish();
+		}
+		const failure =
+			observation.status >= 400
+				? classifyFailure(observation.status, observation.headers, observation.errorBody, now)
+				: undefined;
+		if (failure?.kind === "exhausted" || isUsageExhausted(usage)) {
+			const until = failure?.resetsAt ?? exhaustedUntil(usage) ?? now + this.#config.fallbackCooldownMs;
+			this.#coolDown(until, failure?.code ?? "usage window full");
+		} else if (failure) {
+			this.#lastError = `HTTP ${observation.status}${failure.code ? ` ${failure.code}` : ""}`;
+		}
+		this.#publish();
+	}
+
+	#coolDown(until: number, reason: string): void {
+		if (this.#cooldownUntil !== undefined && this.#cooldownUntil >= until) return;
+		this.#cooldownUntil = until;
+		this.#cooldownReason = reason;
+		this.#armCooldownTimer();
+		void this.#deps
+			.persistShared({ cooldownUntil: until, cooldownReason: reason, ...(this.#usage ? { usage: this.#usage } : {}) })
+			.catch((error: unknown) => {
+				this.#lastError = `could not share cooldown: ${describeError(error)}`;
+			});
+	}
+
+	#armCooldownTimer(): void {
+		const until = this.#cooldownUntil;
+		if (until === undefined) return;
+		this.#arm("cooldown", Math.max(0, until - this.#deps.now()), () => {
+			this.#cooldownUntil = undefined;
+			this.#cooldownReason = undefined;
+			this.#freshUsage.clear();
+			this.#publish();
+			this.#schedulePoll(0);
+		});
+	}
+
+	#setUsage(usage: UsageSnapshot): void {
+		this.#usage = usage;
+		this.#freshUsage.set("usage", usage);
+		const now = this.#deps.now();
+		if (now - this.#lastUsagePersist >= this.#config.usagePersistMs) {
+			this.#lastUsagePersist = now;
+			void this.#deps.persistShared({ usage }).catch(() => undefined);
+		}
+	}
+
+	#adoptShared(shared: SharedAccountState): void {
+		if (shared.usage && (!this.#usage || shared.usage.observedAt > this.#usage.observedAt)) {
+			this.#usage = shared.usage;
+			this.#freshUsage.set("usage", shared.usage);
+		}
+		const until = shared.cooldownUntil;
+		if (until !== undefined && until > this.#deps.now() && (this.#cooldownUntil ?? 0) < until) {
+			this.#cooldownUntil = until;
+			this.#cooldownReason = shared.cooldownReason;
+		}
+	}
+
+	async #poll(): Promise<void> {
+		if (this.#stopped || this.#needsLogin) return;
+		if (this.#freshUsage.has("usage")) return this.#schedulePoll(this.#config.usagePollMs);
+		try {
+			const usage = await this.#deps.fetchUsage(this.#credentials);
+			if (usage) {
+				this.#setUsage(usage);
+				const until = exhaustedUntil(usage);
+				if (isUsageExhausted(usage)) this.#coolDown(until ?? this.#deps.now() + this.#config.fallbackCooldownMs, "usage window full");
+			}
+		} catch (error) {
+			this.#lastError = `usage poll failed: ${describeError(error)}`;
+		}
+		this.#publish();
+		this.#schedulePoll(this.#config.usagePollMs);
+	}
+
+	#schedulePoll(delayMs: number): void {
+		this.#arm("poll", delayMs, () => void this.#poll());
+	}
+
+	#arm(name: "refresh" | "cooldown" | "poll", delayMs: number, fire: () => void): void {
+		if (this.#stopped) return;
+		const previous = this.#timers.get(name);
+		if (previous) clearTimeout(previous);
+		// setTimeout caps at 2^31-1 ms; re-arm in steps for far resets.
+		const capped = Math.min(delayMs, 2_000_000_000);
+		const timer = setTimeout(() => {
+			this.#timers.delete(name);
+			if (capped < delayMs) this.#arm(name, delayMs - capped, fire);
+			else fire();
+		}, capped);
+		this.#timers.set(name, timer);
+	}
+
+	#publish(): void {
+		if (!this.#stopped) this.#deps.send({ type: "snapshot", snapshot: this.snapshot() });
+	}
+}
