@@ -6,11 +6,7 @@
  */
 import type { MessagePort } from "node:worker_threads";
 import { threadId } from "node:worker_threads";
-import {
-	type ActorToSupervisorBody,
-	PROTOCOL_VERSION,
-	type SupervisorToActor,
-} from "../src/protocol/messages.ts";
+import { type ActorToSupervisorBody, PROTOCOL_VERSION, type SupervisorToActor } from "../src/protocol/messages.ts";
 import { AccountActor } from "./actor-core.ts";
 import { createActorDeps } from "./actor-deps.ts";
 

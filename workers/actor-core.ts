@@ -151,7 +151,8 @@ export class AccountActor {
 				rejectedAccess === this.#credentials.access ||
 				this.#credentials.expiresAt - this.#deps.now() <= this.#config.refreshMarginMs;
 			const credentials = mustRefresh ? await this.#refresh() : this.#credentials;
-			if (this.#needsLogin) throw new NeedsLoginError(`${this.#label} needs a new login: ${this.#needsLogin.reason}`);
+			if (this.#needsLogin)
+				throw new NeedsLoginError(`${this.#label} needs a new login: ${this.#needsLogin.reason}`);
 			this.#deps.send({ type: "lease-granted", id, access: credentials.access, expiresAt: credentials.expiresAt });
 		} catch (error) {
 			this.#deps.send({ type: "lease-denied", id, error: toWireError(error) });
@@ -220,9 +221,6 @@ export class AccountActor {
 		const now = this.#deps.now();
 		const usage = usageFromHeaders(observation.headers, now);
 		if (usage) this.#setUsage(usage);
-		if (observation.status >= 200 && observation.status < 300) {
-			if (!isUsageExhausted(usage)) return this.#publish();
-		}
 		const failure =
 			observation.status >= 400
 				? classifyFailure(observation.status, observation.headers, observation.errorBody, now)
@@ -242,7 +240,11 @@ export class AccountActor {
 		this.#cooldownReason = reason;
 		this.#armCooldownTimer();
 		void this.#deps
-			.persistShared({ cooldownUntil: until, cooldownReason: reason, ...(this.#usage ? { usage: this.#usage } : {}) })
+			.persistShared({
+				cooldownUntil: until,
+				cooldownReason: reason,
+				...(this.#usage ? { usage: this.#usage } : {}),
+			})
 			.catch((error: unknown) => {
 				this.#lastError = `could not share cooldown: ${describeError(error)}`;
 			});
@@ -290,7 +292,8 @@ export class AccountActor {
 			if (usage) {
 				this.#setUsage(usage);
 				const until = exhaustedUntil(usage);
-				if (isUsageExhausted(usage)) this.#coolDown(until ?? this.#deps.now() + this.#config.fallbackCooldownMs, "usage window full");
+				if (isUsageExhausted(usage))
+					this.#coolDown(until ?? this.#deps.now() + this.#config.fallbackCooldownMs, "usage window full");
 			}
 		} catch (error) {
 			this.#lastError = `usage poll failed: ${describeError(error)}`;

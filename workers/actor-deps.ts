@@ -1,7 +1,8 @@
 /** Wires the actor's needs to the real world: the token endpoint, the usage endpoint, the store. */
+
+import { refreshWithRetry } from "../src/auth/token-client.ts";
 import { TransientUpstreamError } from "../src/errors.ts";
 import type { ActorToSupervisorBody, SupervisorToActor } from "../src/protocol/messages.ts";
-import { refreshWithRetry } from "../src/auth/token-client.ts";
 import { AccountStore } from "../src/store/account-store.ts";
 import { refreshSingleFlight } from "../src/store/single-flight-refresh.ts";
 import { mergeSharedState } from "../src/usage/shared-state-merge.ts";
@@ -33,7 +34,8 @@ export function createActorDeps(start: StartMessage, send: (message: ActorToSupe
 			}).catch((error: unknown) => {
 				throw new TransientUpstreamError("usage endpoint unreachable", undefined, { cause: error });
 			});
-			if (!response.ok) throw new TransientUpstreamError(`usage endpoint answered ${response.status}`, response.status);
+			if (!response.ok)
+				throw new TransientUpstreamError(`usage endpoint answered ${response.status}`, response.status);
 			return usageFromWhamResponse(await response.json(), Date.now());
 		},
 		async persistShared(patch) {

@@ -13,11 +13,20 @@ export interface CommandUI {
 	notify(message: string, level?: "info" | "warning" | "error"): void;
 	select(title: string, options: string[]): Promise<string | undefined>;
 	confirm(title: string, message: string): Promise<boolean>;
-	input(title: string, placeholder?: string): Promise<string | undefined>;
+	/** `signal` closes the dialog (resolving undefined) when the answer came from elsewhere. */
+	input(title: string, placeholder?: string, opts?: { signal?: AbortSignal }): Promise<string | undefined>;
 	/** A block of lines: a widget in the TUI, plain text in print/RPC mode; undefined clears it. */
 	show(key: string, lines: string[] | undefined): void;
 	/** The footer status entry of pi-dispatch. */
 	setStatus(text: string | undefined): void;
+}
+
+/** The live parts of one pi session (footer, status widget); absent until the supervisor runs. */
+export interface SessionView {
+	refreshFooter(): void;
+	/** Keep the status widget up to date until hidden (TUI). */
+	showStatus(): void;
+	hideStatus(): void;
 }
 
 export interface CommandEnv {
@@ -27,4 +36,15 @@ export interface CommandEnv {
 	sessionKey: string;
 	/** pi's agent dir (for importing pi's own login). */
 	piAgentDir: string;
+	/** The Codex CLI's home (for importing its login); default `CODEX_HOME` or ~/.codex. */
+	codexHome?: string;
+	session?: SessionView;
+}
+
+export interface DispatchCommand {
+	name: string;
+	description: string;
+	run(args: string, env: CommandEnv): Promise<void>;
+	/** Completions for the argument (labels), from the running supervisor. */
+	complete?(prefix: string, env: Pick<CommandEnv, "runtime">): string[];
 }

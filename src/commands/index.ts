@@ -1,12 +1,17 @@
 /** The slash commands pi-dispatch registers, by name. */
-import type { CommandEnv } from "./command-env.ts";
+import type { DispatchCommand } from "./command-env.ts";
+import { importCommand } from "./import.ts";
+import { loginCommand } from "./login.ts";
+import { removeCommand } from "./remove.ts";
+import { statusCommand } from "./status.ts";
+import { useCommand } from "./use.ts";
 
-export interface DispatchCommand {
-	name: string;
-	description: string;
-	run(args: string, env: CommandEnv): Promise<void>;
-	/** Completions for the argument (labels), from the running supervisor. */
-	complete?(prefix: string, env: Pick<CommandEnv, "runtime">): string[];
-}
+export type { DispatchCommand } from "./command-env.ts";
 
-export const COMMANDS: DispatchCommand[] = [];
+export const COMMANDS: DispatchCommand[] = [
+	loginCommand(),
+	useCommand(),
+	statusCommand(),
+	removeCommand(),
+	importCommand(),
+];

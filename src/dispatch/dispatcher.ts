@@ -17,15 +17,21 @@ import { LRUCache } from "lru-cache";
 import { ActorCrashedError, describeError, NeedsLoginError, NoAccountsError } from "../errors.ts";
 import type { ActorHandle } from "../supervisor/actor-handle.ts";
 import type { Supervisor } from "../supervisor/supervisor.ts";
+import { usageFromHeaders } from "../usage/rate-limit-headers.ts";
 import { classifyFailure } from "../usage/upstream-failure.ts";
-import { forwardEvents } from "./forward-events.ts";
+import { exhaustedUntil, isUsageExhausted } from "../usage/usage-snapshot.ts";
 import { withoutForeignReasoning } from "./foreign-reasoning.ts";
+import { forwardEvents } from "./forward-events.ts";
 import { type Observation, observingFetch } from "./observing-fetch.ts";
 import { allExhaustedMessage } from "./user-messages.ts";
 
 /** pi-ai's Codex client, handed in by the pi glue (or by tests and benches). */
 export interface CodexClient {
-	streamSimple(model: Model<Api>, context: TranscriptContext, options?: SimpleStreamOptions): AssistantMessageEventStream;
+	streamSimple(
+		model: Model<Api>,
+		context: TranscriptContext,
+		options?: SimpleStreamOptions,
+	): AssistantMessageEventStream;
 	createStream(): AssistantMessageEventStream;
 }
 
@@ -58,13 +64,21 @@ export class Dispatcher {
 	readonly #mintedBy = new LRUCache<string, string>({ max: 20_000 });
 
 	/** `getSupervisor` may be async: pi creates the provider before the supervisor has started. */
-	constructor(getSupervisor: () => Supervisor | Promise<Supervisor>, client: CodexClient, options: DispatcherOptions = {}) {
+	constructor(
+		getSupervisor: () => Supervisor | Promise<Supervisor>,
+		client: CodexClient,
+		options: DispatcherOptions = {},
+	) {
 		this.#getSupervisor = getSupervisor;
 		this.#client = client;
 		this.#options = options;
 	}
 
-	stream = (model: Model<Api>, context: TranscriptContext, options?: SimpleStreamOptions): AssistantMessageEventStream => {
+	stream = (
+		model: Model<Api>,
+		context: TranscriptContext,
+		options?: SimpleStreamOptions,
+	): AssistantMessageEventStream => {
 		const out = this.#client.createStream();
 		const routed = this.#options.baseUrl ? { ...model, baseUrl: this.#options.baseUrl } : model;
 		const request: RequestState = { model: routed, context, options, out, stripAllReasoning: false };
@@ -119,7 +133,11 @@ export class Dispatcher {
 			}
 			tried.add(choice.id);
 			lastDetail = outcome.detail ?? lastDetail;
-			pending = { from: actor, reason: outcome.reason, ...(outcome.until !== undefined ? { until: outcome.until } : {}) };
+			pending = {
+				from: actor,
+				reason: outcome.reason,
+				...(outcome.until !== undefined ? { until: outcome.until } : {}),
+			};
 		}
 	}
 
@@ -146,21 +164,10 @@ export class Dispatcher {
 				transport: "sse",
 				// Never sleep inside an attempt: another account is the retry.
 				maxRetries: 0,
-				fetch: observingFetch(observation, request.options?.fetch),
+				fetch: observingFetch(observation, (seen) => this.#learn(actor, seen), request.options?.fetch),
 			});
 			actor.tell({ type: "stream-started" });
 			const result = await forwardEvents(inner, request.out, (event) => this.#label(event, actor.snapshot.label));
-			if (observation.status !== undefined && observation.headers) {
-				actor.tell({
-					type: "observed",
-					observation: {
-						status: observation.status,
-						headers: observation.headers,
-						...(observation.errorBody !== undefined ? { errorBody: observation.errorBody } : {}),
-						at: Date.now(),
-					},
-				});
-			}
 			if (result.type === "forwarded") {
 				const message = result.final.type === "done" ? result.final.message : result.final.error;
 				if (message.responseId) this.#mintedBy.set(message.responseId, actor.accountId);
@@ -202,6 +209,32 @@ export class Dispatcher {
 				case "fatal":
 					return { type: "final-error", event: result.event };
 			}
+		}
+	}
+
+	/**
+	 * Runs when an attempt's headers arrive, before its body streams: the actor learns the usage and
+	 * any failure, and a window the headers show as full is marked here at once, so concurrent
+	 * requests stop choosing the account before its actor has even answered.
+	 */
+	#learn(actor: ActorHandle, seen: Observation): void {
+		if (seen.status === undefined || !seen.headers) return;
+		const now = Date.now();
+		actor.tell({
+			type: "observed",
+			observation: {
+				status: seen.status,
+				headers: seen.headers,
+				...(seen.errorBody !== undefined ? { errorBody: seen.errorBody } : {}),
+				at: now,
+			},
+		});
+		const usage = usageFromHeaders(seen.headers, now);
+		if (isUsageExhausted(usage)) {
+			this.#supervisor.markExhausted(
+				actor.accountId,
+				exhaustedUntil(usage) ?? now + this.#supervisor.actorConfig.fallbackCooldownMs,
+			);
 		}
 	}
 

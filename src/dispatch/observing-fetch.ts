@@ -14,7 +14,12 @@ export interface Observation {
 
 type FetchFunction = typeof globalThis.fetch;
 
-export function observingFetch(observation: Observation, inner: FetchFunction = globalThis.fetch): FetchFunction {
+/** `onResponse` runs as soon as the status and headers are known (and an error body is read). */
+export function observingFetch(
+	observation: Observation,
+	onResponse: (observation: Observation) => void,
+	inner: FetchFunction = globalThis.fetch,
+): FetchFunction {
 	return async (input, init) => {
 		let response: Response;
 		try {
@@ -25,11 +30,19 @@ export function observingFetch(observation: Observation, inner: FetchFunction = 
 		}
 		observation.status = response.status;
 		observation.headers = headersToRecord(response.headers);
-		if (response.ok) return response;
+		if (response.ok) {
+			onResponse(observation);
+			return response;
+		}
 		// pi-ai reads the error body once; read it here and hand it a copy.
 		const text = await response.text();
 		observation.errorBody = text;
-		return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
+		onResponse(observation);
+		return new Response(text, {
+			status: response.status,
+			statusText: response.statusText,
+			headers: response.headers,
+		});
 	};
 }
 

@@ -17,7 +17,12 @@ export function allExhaustedMessage(lines: readonly string[], earliestReset: num
 	return `pi-dispatch: Codex quota exceeded on every account (${lines.join("; ")}).${when} See /dispatch-status.`;
 }
 
-export function failoverNotice(fromLabel: string, reason: string, until: number | undefined, toLabel: string | undefined): string {
+export function failoverNotice(
+	fromLabel: string,
+	reason: string,
+	until: number | undefined,
+	toLabel: string | undefined,
+): string {
 	const untilText = until !== undefined ? ` until ${formatLocalTime(until)}` : "";
 	return `${fromLabel} ${reason}${untilText} → ${toLabel ?? "no account left"}`;
 }

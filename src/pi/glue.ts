@@ -2,10 +2,7 @@
  * The only module that touches pi at run time: the provider override, the commands, the
  * lifecycle hooks and the footer. A newer pi should change this file and nothing else.
  */
-import {
-	createAssistantMessageEventStream,
-	streamSimpleOpenAICodexResponses,
-} from "@earendil-works/pi-ai/compat";
+import { createAssistantMessageEventStream, streamSimpleOpenAICodexResponses } from "@earendil-works/pi-ai/compat";
 import type { ExtensionAPI, ExtensionContext } from "@earendil-works/pi-coding-agent";
 import type { CommandEnv, CommandUI } from "../commands/command-env.ts";
 import { COMMANDS } from "../commands/index.ts";
@@ -56,7 +53,9 @@ export function installDispatch(pi: ExtensionAPI): void {
 
 	pi.on("session_start", async (_event, ctx) => {
 		const env = commandEnv(ctx, runtime());
-		await onSessionStart(env).catch((error: unknown) => env.ui.notify(`pi-dispatch: ${describeError(error)}`, "error"));
+		await onSessionStart(env).catch((error: unknown) =>
+			env.ui.notify(`pi-dispatch: ${describeError(error)}`, "error"),
+		);
 	});
 
 	pi.on("session_shutdown", async (event) => {

@@ -88,8 +88,10 @@ export class AccountStore {
 			onWait: options.onLockWait,
 			mapAcquireError: (error: unknown) => new StoreWriteError(this.file, errnoCode(error), { cause: error }),
 		};
-		this.#dataLockOptions = { ...shared, timeoutMs: options.lockTimeoutMs ?? staleMs + 2000 };
-		this.#accountLockOptions = { ...shared, timeoutMs: options.accountLockTimeoutMs ?? 60_000 };
+		// The data lock is held for one local read-modify-write (~5 ms), an account lock for a network
+		// round trip: poll the first briskly, the second gently.
+		this.#dataLockOptions = { ...shared, timeoutMs: options.lockTimeoutMs ?? staleMs + 2000, maxPollMs: 20 };
+		this.#accountLockOptions = { ...shared, timeoutMs: options.accountLockTimeoutMs ?? 60_000, maxPollMs: 100 };
 	}
 
 	/** The current data; empty when the file does not exist yet. Takes no lock. */
@@ -120,8 +122,7 @@ export class AccountStore {
 				// An old pi-dispatch may still want its format back; keep it before the first upgrade.
 				await this.#keep(loaded.bytes, `schema${loaded.fromSchema}`);
 			}
-			const written = await this.#write(after, lock);
-			this.#rememberOwnWrite(loaded.signature, written);
+			await this.#write(after, lock, loaded.signature);
 			return result;
 		});
 	}
@@ -214,9 +215,15 @@ export class AccountStore {
 		}
 	}
 
-	async #write(content: string, lock: HeldLock): Promise<FileSignature> {
+	async #write(content: string, lock: HeldLock, replacing: FileSignature): Promise<void> {
 		try {
-			return await writeFileAtomic(this.file, content, { mode: FILE_MODE, beforeRename: () => lock.assertHeld() });
+			await writeFileAtomic(this.file, content, {
+				mode: FILE_MODE,
+				beforeRename: (signature) => {
+					lock.assertHeld();
+					this.#rememberOwnWrite(replacing, signature);
+				},
+			});
 		} catch (error) {
 			if (error instanceof DispatchError) throw error;
 			throw new StoreWriteError(this.file, errnoCode(error), { cause: error });

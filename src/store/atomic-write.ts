@@ -32,8 +32,11 @@ function tempPrefix(file: string): string {
 
 export interface AtomicWriteOptions {
 	mode: number;
-	/** Last chance to abort, after the data is durable and before it becomes visible. */
-	beforeRename?: () => void;
+	/**
+	 * Last chance to abort, after the data is durable and before it becomes visible; also the moment
+	 * to note the signature the file is about to have (a watcher may look right after the rename).
+	 */
+	beforeRename?: (signature: FileSignature) => void;
 }
 
 /** Returns the signature the file will have (rename keeps inode, size and mtime). */
@@ -55,7 +58,7 @@ export async function writeFileAtomic(
 		signature = signatureOf(await handle.stat({ bigint: true }));
 		await handle.close();
 		handle = undefined;
-		options.beforeRename?.();
+		options.beforeRename?.(signature);
 		await rename(temp, file);
 	} catch (error) {
 		await handle?.close().catch(() => {});

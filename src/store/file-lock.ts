@@ -39,6 +39,8 @@ export interface FileLockOptions {
 	staleMs: number;
 	/** Give up (StoreLockTimeoutError) after waiting this long. */
 	timeoutMs: number;
+	/** Longest pause between attempts: small for locks held for milliseconds, larger for network holds. */
+	maxPollMs: number;
 	onWait?: (info: LockWaitInfo) => void;
 	/** Turns a failure to create the lock folder (EACCES, EROFS, ENOTDIR...) into the caller's error. */
 	mapAcquireError?: (error: unknown) => Error;
@@ -126,7 +128,7 @@ async function acquire(lockPath: string, options: FileLockOptions, started: numb
 	const controller = new AbortController();
 	const staleMs = Math.max(options.staleMs, MIN_STALE_MS);
 	let attempts = 0;
-	let delay = 4;
+	let delay = 2;
 	for (;;) {
 		attempts++;
 		try {
@@ -159,9 +161,9 @@ async function acquire(lockPath: string, options: FileLockOptions, started: numb
 			if ((error as NodeJS.ErrnoException).code !== "ELOCKED") throw options.mapAcquireError?.(error) ?? error;
 			const now = Date.now();
 			if (now >= deadline) throw new StoreLockTimeoutError(lockPath, now - started, await readHolder(lockPath));
-			// Jittered exponential backoff, capped low: holders of the data lock keep it for milliseconds.
+			// Jittered exponential backoff; the jitter keeps waiting processes from retrying in step.
 			await sleep(Math.min(delay * (0.5 + Math.random()), deadline - now));
-			delay = Math.min(delay * 2, 100);
+			delay = Math.min(delay * 2, options.maxPollMs);
 		}
 	}
 }

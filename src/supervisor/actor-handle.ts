@@ -3,8 +3,9 @@
  * long task (the actor) fed through a MessagePort. Keeps the actor's latest snapshot and token,
  * correlates token leases, and restarts the actor when its thread dies.
  */
-import { EventEmitter } from "eventemitter3";
+
 import { MessageChannel, type MessagePort } from "node:worker_threads";
+import { EventEmitter } from "eventemitter3";
 import pRetry from "p-retry";
 import { Piscina } from "piscina";
 import { ActorCrashedError, ActorGaveUpError, describeError, ProtocolMismatchError } from "../errors.ts";

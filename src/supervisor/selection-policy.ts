@@ -72,7 +72,9 @@ export function chooseAccount(input: ChoiceInput): Choice | undefined {
 }
 
 function isUntouched(c: Candidate): boolean {
-	return c.usage !== undefined && (c.usage.primary?.usedPercent ?? 0) === 0 && (c.usage.secondary?.usedPercent ?? 0) === 0;
+	return (
+		c.usage !== undefined && (c.usage.primary?.usedPercent ?? 0) === 0 && (c.usage.secondary?.usedPercent ?? 0) === 0
+	);
 }
 
 function pick<T>(items: readonly T[], random: () => number): T {

@@ -151,7 +151,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 	schedule<T>(accountId: string, task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
 		let accountQueue = this.#accountQueues.get(accountId);
 		if (!accountQueue) {
-			accountQueue = new PQueue({ concurrency: this.options.concurrency?.perAccount ?? CONCURRENCY_DEFAULTS.perAccount });
+			accountQueue = new PQueue({
+				concurrency: this.options.concurrency?.perAccount ?? CONCURRENCY_DEFAULTS.perAccount,
+			});
 			this.#accountQueues.set(accountId, accountQueue);
 		}
 		const queue = accountQueue;

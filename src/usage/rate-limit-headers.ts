@@ -21,7 +21,8 @@ function windowFromHeaders(headers: Record<string, string>, which: string, now: 
 	const windowMinutes = toNumber(headers[`x-codex-${which}-window-minutes`]) ?? 0;
 	const resetAt = toNumber(headers[`x-codex-${which}-reset-at`]);
 	const resetAfter = toNumber(headers[`x-codex-${which}-reset-after-seconds`]);
-	const resetsAt = resetAt !== undefined ? resetAt * 1000 : resetAfter !== undefined ? now + resetAfter * 1000 : undefined;
+	const resetsAt =
+		resetAt !== undefined ? resetAt * 1000 : resetAfter !== undefined ? now + resetAfter * 1000 : undefined;
 	return { usedPercent: used, windowMinutes, ...(resetsAt !== undefined ? { resetsAt } : {}) };
 }
 

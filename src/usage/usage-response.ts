@@ -25,6 +25,7 @@ function windowFromJson(raw: unknown, now: number): UsageWindow | undefined {
 	const windowSeconds = toNumber(w.limit_window_seconds) ?? 0;
 	const resetAt = toNumber(w.reset_at);
 	const resetAfter = toNumber(w.reset_after_seconds);
-	const resetsAt = resetAt !== undefined ? resetAt * 1000 : resetAfter !== undefined ? now + resetAfter * 1000 : undefined;
+	const resetsAt =
+		resetAt !== undefined ? resetAt * 1000 : resetAfter !== undefined ? now + resetAfter * 1000 : undefined;
 	return { usedPercent: used, windowMinutes: Math.round(windowSeconds / 60), ...(resetsAt ? { resetsAt } : {}) };
 }

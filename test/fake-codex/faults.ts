@@ -19,6 +19,8 @@ export interface FaultContext {
 	res: ServerResponse;
 	signal: AbortSignal;
 	requestId: string;
+	/** Destroys the socket on purpose. */
+	kill: () => void;
 }
 
 /** Answers the request as the fault dictates; resolves once it is done with it. */
@@ -50,7 +52,7 @@ export async function answerPreStreamFault(fault: PreStreamFault, ctx: FaultCont
 			sendJson(res, serverError(fault.status, ctx.requestId), headers);
 			return;
 		case "reset-before-headers":
-			res.socket?.destroy();
+			ctx.kill();
 			return;
 		case "hang":
 			await untilAborted(ctx.signal);

@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { oauthError } from "./errors.ts";
-import type { RouteContext } from "./route-context.ts";
-import { replyJson } from "./route-context.ts";
+import { begin, type RouteContext, replyJson } from "./route-context.ts";
 import type { RequestLogEntry } from "./types.ts";
 
 // GET /oauth/authorize: the fake user approves at once and the browser is sent
@@ -20,7 +19,7 @@ function redirect(ctx: RouteContext, entry: RequestLogEntry, target: URL, params
 export async function handleAuthorize(ctx: RouteContext): Promise<void> {
 	const { state, url } = ctx;
 	const q = url.searchParams;
-	const entry = state.log({ route: "authorize", status: 0, at: Date.now(), body: Object.fromEntries(q) });
+	const entry = begin(ctx, { route: "authorize", body: Object.fromEntries(q) });
 
 	let target: URL;
 	try {

@@ -1,23 +1,24 @@
 import { createHash } from "node:crypto";
 import { type ErrorReply, invalidGrant, oauthError, refreshTokenReused, tokenServerError } from "./errors.ts";
 import { BodyError, decodeBody, header, parseFormOrJson, readRaw, sleep, untilAborted } from "./http-util.ts";
-import { type RouteContext, replyJson } from "./route-context.ts";
+import { begin, type RouteContext, replyJson } from "./route-context.ts";
 import type { FakeState } from "./state.ts";
-import type { FakeTokens } from "./types.ts";
 
 // POST /oauth/token like auth.openai.com: form-encoded (pi-ai) or JSON (the
 // Codex CLI). refresh_token rotates and burns the old refresh token; reuse
 // gives 401 refresh_token_reused, an unknown one RFC 6749 invalid_grant.
 // authorization_code checks the PKCE S256 challenge from /oauth/authorize.
 
-function tokenReply(tokens: FakeTokens, now = Date.now()): ErrorReply {
+function tokenReply(state: FakeState, accountId: string): ErrorReply {
+	const account = state.account(accountId);
+	const tokens = state.tokens.mint(account);
 	return {
 		status: 200,
 		body: {
 			access_token: tokens.access,
 			refresh_token: tokens.refresh,
 			id_token: tokens.idToken,
-			expires_in: Math.max(0, Math.round((tokens.expiresAt - now) / 1000)),
+			expires_in: account.accessTtlSeconds,
 			token_type: "Bearer",
 			scope: "openid profile email offline_access",
 		},
@@ -40,19 +41,19 @@ function exchangeCode(state: FakeState, p: Record<string, string>): ErrorReply {
 	if (!p.code_verifier || !pkceMatches(p.code_verifier, record.challenge)) {
 		return invalidGrant("PKCE verification failed");
 	}
-	return tokenReply(state.tokens.mint(state.account(record.accountId)));
+	return tokenReply(state, record.accountId);
 }
 
 function refresh(state: FakeState, p: Record<string, string>): ErrorReply {
 	const result = state.tokens.consumeRefresh(p.refresh_token ?? "");
 	if (result.kind === "unknown") return invalidGrant("Invalid refresh token");
 	if (result.kind === "reused") return refreshTokenReused();
-	return tokenReply(state.tokens.mint(state.account(result.accountId)));
+	return tokenReply(state, result.accountId);
 }
 
 export async function handleToken(ctx: RouteContext): Promise<void> {
 	const { state, req } = ctx;
-	const entry = state.log({ route: "token", status: 0, at: Date.now() });
+	const entry = begin(ctx, { route: "token" });
 	let params: Record<string, string>;
 	try {
 		const raw = decodeBody(await readRaw(req), header(req, "content-encoding"));

@@ -18,17 +18,19 @@ import {
 	newResponseId,
 	preambleEvents,
 } from "./response-events.ts";
-import { authFailureReply, type RouteContext, replyJson } from "./route-context.ts";
+import { authFailureReply, begin, kill, type RouteContext, replyJson } from "./route-context.ts";
 import { SseWriter } from "./sse-writer.ts";
-import type { Fault, RequestLogEntry } from "./types.ts";
+import type { Fault, RequestLogEntry, ResponsePlan } from "./types.ts";
 
-// POST /backend-api/codex/responses. Order as on the real service: body,
-// auth, armed fault, exhausted-window 429, request validation, then SSE.
+// POST /backend-api/codex/responses. Checks run in this order: body decode,
+// auth (401), armed fault, exhausted window (429), request validation and
+// foreign reasoning (400), then the SSE stream. Every answer after auth
+// carries the x-codex rate-limit headers.
 
 export async function handleResponses(ctx: RouteContext): Promise<void> {
 	const { state, req } = ctx;
 	const sessionId = header(req, "session-id") ?? header(req, "session_id");
-	const entry = state.log({ route: "responses", status: 0, at: Date.now(), sessionId });
+	const entry = begin(ctx, { route: "responses", sessionId });
 
 	let body: unknown;
 	try {
@@ -49,7 +51,13 @@ export async function handleResponses(ctx: RouteContext): Promise<void> {
 	const fault = takeFault(account);
 	if (fault) state.patch(entry, { fault: fault.kind });
 	if (fault && isPreStreamFault(fault)) {
-		await answerPreStreamFault(fault, { account, res: ctx.res, signal: ctx.signal, requestId: ctx.requestId });
+		await answerPreStreamFault(fault, {
+			account,
+			res: ctx.res,
+			signal: ctx.signal,
+			requestId: ctx.requestId,
+			kill: () => kill(ctx),
+		});
 		state.patch(entry, { status: ctx.res.headersSent ? ctx.res.statusCode : 0 });
 		return;
 	}
@@ -84,7 +92,7 @@ export async function handleResponses(ctx: RouteContext): Promise<void> {
 	});
 	ctx.res.flushHeaders();
 	state.patch(entry, { status: 200 });
-	await stream(ctx, entry, account, request, fault);
+	await stream(ctx, entry, account, request, fault, plan);
 }
 
 // The Codex backend insists on streaming and stateless requests.
@@ -100,13 +108,13 @@ async function stream(
 	account: Account,
 	request: Record<string, unknown>,
 	fault: Fault | undefined,
+	plan: ResponsePlan,
 ): Promise<void> {
 	const writer = new SseWriter(ctx.res);
 	if (fault?.kind === "response-failed" || fault?.kind === "error-event") {
 		await failInStream(ctx, writer, request, fault);
 		return;
 	}
-	const plan = ctx.state.planFor(account.accountId);
 	const inputTokens = estimateInputTokens(request);
 	const cacheKey = typeof request.prompt_cache_key === "string" ? request.prompt_cache_key : undefined;
 	const cachedTokens = rememberPrompt(account, cacheKey, inputTokens);
@@ -131,7 +139,7 @@ async function stream(
 }
 
 function destroy(ctx: RouteContext, entry: RequestLogEntry): void {
-	ctx.res.socket?.destroy();
+	kill(ctx);
 	ctx.state.patch(entry, { status: 200 });
 }
 

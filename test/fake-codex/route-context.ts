@@ -15,6 +15,22 @@ export interface RouteContext {
 	/** Aborts when the connection goes away (client abort, close(), crash()). */
 	signal: AbortSignal;
 	requestId: string;
+	/** The log entry of this request, once begin() created it. */
+	entry?: RequestLogEntry;
+	/** Set when the fake itself broke the connection (fault), so it is not blamed on the client. */
+	killed: boolean;
+}
+
+/** Log the request's arrival and remember the entry for clientClosed bookkeeping. */
+export function begin(ctx: RouteContext, fields: Omit<RequestLogEntry, "status" | "at">): RequestLogEntry {
+	ctx.entry = ctx.state.log({ ...fields, status: 0, at: Date.now() });
+	return ctx.entry;
+}
+
+/** Break the connection on purpose (reset/cut faults). */
+export function kill(ctx: RouteContext): void {
+	ctx.killed = true;
+	ctx.res.socket?.destroy();
 }
 
 export function authFailureReply(reason: AuthFailure): ErrorReply {

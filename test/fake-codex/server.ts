@@ -26,7 +26,7 @@ const ROUTES: Record<string, Handler> = {
 
 const RESPONSES_PATH = "/backend-api/codex/responses";
 
-function dispatch(state: FakeState, req: IncomingMessage, res: ServerResponse): void {
+function dispatch(state: FakeState, req: IncomingMessage, res: ServerResponse, isDown: () => boolean): void {
 	const url = new URL(req.url ?? "/", "http://127.0.0.1");
 	const handler = ROUTES[`${req.method} ${url.pathname}`];
 	const requestId = `req_${randomUUID().replaceAll("-", "")}`;
@@ -36,8 +36,13 @@ function dispatch(state: FakeState, req: IncomingMessage, res: ServerResponse): 
 		return;
 	}
 	const abort = new AbortController();
-	res.on("close", () => abort.abort());
-	const ctx: RouteContext = { state, req, res, url, signal: abort.signal, requestId };
+	const ctx: RouteContext = { state, req, res, url, signal: abort.signal, requestId, killed: false };
+	res.on("close", () => {
+		abort.abort();
+		if (ctx.entry && !res.writableFinished && !ctx.killed && !isDown()) {
+			state.patch(ctx.entry, { clientClosed: true });
+		}
+	});
 	handler(ctx).catch((error: unknown) => {
 		sendJson(res, { status: 500, body: { detail: `fake-codex: ${String(error)}` } });
 	});
@@ -77,7 +82,8 @@ function listen(server: Server, port: number): Promise<number> {
 export async function startFakeCodex(opts: StartOptions = {}): Promise<FakeCodex> {
 	const state = new FakeState();
 	const sockets = new Set<Socket>();
-	const server = createServer((req, res) => dispatch(state, req, res));
+	let down = false;
+	const server = createServer((req, res) => dispatch(state, req, res, () => down));
 	server.on("connection", (socket) => {
 		sockets.add(socket);
 		socket.on("close", () => sockets.delete(socket));
@@ -156,10 +162,12 @@ export async function startFakeCodex(opts: StartOptions = {}): Promise<FakeCodex
 				.length,
 		waitForRequest: (match) => state.waitFor(match),
 		crash() {
+			down = true;
 			server.close();
 			destroyAll();
 		},
 		close() {
+			down = true;
 			closing ??= new Promise((resolve) => {
 				server.close(() => resolve());
 				server.closeAllConnections();

@@ -80,6 +80,8 @@ export interface RequestLogEntry {
 	fault?: Fault["kind"];
 	/** True for a refused WebSocket upgrade. */
 	websocket?: boolean;
+	/** True when the client went away before the answer was complete (abort, timeout). */
+	clientClosed?: boolean;
 }
 
 export interface WindowState {

@@ -1,6 +1,6 @@
 import { blockingWindow, currentUsage } from "./accounts.ts";
 import { header } from "./http-util.ts";
-import { authFailureReply, type RouteContext, replyJson } from "./route-context.ts";
+import { authFailureReply, begin, type RouteContext, replyJson } from "./route-context.ts";
 import type { WindowState } from "./types.ts";
 
 // GET /backend-api/wham/usage, shaped like RateLimitStatusPayload in
@@ -9,27 +9,26 @@ import type { WindowState } from "./types.ts";
 // backend-client additions (additional_rate_limits, rate_limit_reached_type),
 // plus the identity fields live responses carry.
 
-function windowSnapshot(window: WindowState, nowSec: number): Record<string, number> {
+function windowSnapshot(window: WindowState, nowMs: number): Record<string, number> {
 	const resetAt = Math.ceil(window.resetsAt / 1000);
 	return {
 		// i32 in the real schema; floor so a nearly-full window never reads as exhausted.
 		used_percent: window.usedPercent >= 100 ? 100 : Math.floor(window.usedPercent),
 		limit_window_seconds: window.windowMinutes * 60,
-		reset_after_seconds: Math.max(0, resetAt - nowSec),
+		reset_after_seconds: Math.max(0, Math.ceil((window.resetsAt - nowMs) / 1000)),
 		reset_at: resetAt,
 	};
 }
 
 export async function handleUsage(ctx: RouteContext): Promise<void> {
 	const { state, req } = ctx;
-	const entry = state.log({ route: "usage", status: 0, at: Date.now() });
+	const entry = begin(ctx, { route: "usage" });
 	const auth = state.tokens.authenticate(header(req, "authorization"), header(req, "chatgpt-account-id"));
 	state.patch(entry, { accountId: auth.accountId });
 	if (!auth.ok) return replyJson(ctx, entry, authFailureReply(auth.reason));
 
 	const account = state.account(auth.accountId);
 	const now = Date.now();
-	const nowSec = Math.floor(now / 1000);
 	const usage = currentUsage(account, now);
 	const exhausted = blockingWindow(usage) !== undefined;
 	replyJson(ctx, entry, {
@@ -42,8 +41,8 @@ export async function handleUsage(ctx: RouteContext): Promise<void> {
 			rate_limit: {
 				allowed: !exhausted,
 				limit_reached: exhausted,
-				primary_window: windowSnapshot(usage.primary, nowSec),
-				secondary_window: windowSnapshot(usage.secondary, nowSec),
+				primary_window: windowSnapshot(usage.primary, now),
+				secondary_window: windowSnapshot(usage.secondary, now),
 			},
 			code_review_rate_limit: null,
 			additional_rate_limits: null,

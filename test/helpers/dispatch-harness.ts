@@ -8,6 +8,7 @@ import { join } from "node:path";
 import {
 	type AssistantMessage,
 	type AssistantMessageEvent,
+	type AssistantMessageEventStream,
 	type Context,
 	createAssistantMessageEventStream,
 	getModel,
@@ -39,6 +40,8 @@ export interface Harness {
 	tokens: Map<string, FakeTokens>;
 	/** Streams one user prompt through the dispatcher and collects everything. */
 	ask(prompt: string | Context, options?: SimpleStreamOptions): Promise<Collected>;
+	/** The raw stream, for tests that act mid-stream. */
+	stream(prompt: string | Context, options?: SimpleStreamOptions): AssistantMessageEventStream;
 	close(): Promise<void>;
 }
 
@@ -100,7 +103,9 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
 		runtime,
 		supervisor,
 		tokens,
-		ask: (prompt, streamOptions) => collect(runtime.dispatcher.stream(model, toContext(prompt) as never, streamOptions)),
+		ask: (prompt, streamOptions) =>
+			collect(runtime.dispatcher.stream(model, toContext(prompt) as never, streamOptions)),
+		stream: (prompt, streamOptions) => runtime.dispatcher.stream(model, toContext(prompt) as never, streamOptions),
 		async close() {
 			await runtime.stop();
 			if (!options.fake) await fake.close();

@@ -7,7 +7,10 @@ afterEach(async () => {
 	harness = undefined;
 });
 
-const fresh = (accountId: string) => ({ accountId, primary: { usedPercent: 0, windowMinutes: 300, resetsInSeconds: 3600 } });
+const fresh = (accountId: string) => ({
+	accountId,
+	primary: { usedPercent: 0, windowMinutes: 300, resetsInSeconds: 3600 },
+});
 
 describe("failover before the first token", () => {
 	it("moves a usage-limited request from A to B with the text intact, and cools A down until its reset", async () => {
@@ -26,7 +29,11 @@ describe("failover before the first token", () => {
 		// A was tried first (pinned order via random=0 among untouched), B served.
 		expect(responseAccounts(fake)).toEqual(["acct-a", "acct-b"]);
 		expect(failovers).toEqual([
-			expect.objectContaining({ from: { id: "acct-a", label: "acct-a" }, to: { id: "acct-b", label: "acct-b" }, reason: "exhausted" }),
+			expect.objectContaining({
+				from: { id: "acct-a", label: "acct-a" },
+				to: { id: "acct-b", label: "acct-b" },
+				reason: "exhausted",
+			}),
 		]);
 		await vi.waitFor(() => expect(supervisor.actor("acct-a")!.snapshot.state).toBe("cooling-down"));
 		const until = supervisor.actor("acct-a")!.snapshot.cooldownUntil!;

@@ -13,7 +13,14 @@ function assistant(responseId: string, signature: string): AssistantMessage {
 		provider: "openai-codex",
 		model: "gpt-5",
 		responseId,
-		usage: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, totalTokens: 0, cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 } },
+		usage: {
+			input: 0,
+			output: 0,
+			cacheRead: 0,
+			cacheWrite: 0,
+			totalTokens: 0,
+			cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 },
+		},
 		stopReason: "stop",
 		timestamp: 0,
 	};
@@ -26,7 +33,9 @@ describe("withoutForeignReasoning", () => {
 		["resp-a", "A"],
 		["resp-b", "B"],
 	]);
-	const context = { messages: [user, assistant("resp-a", '{"id":"rs_a"}'), user, assistant("resp-b", '{"id":"rs_b"}')] };
+	const context = {
+		messages: [user, assistant("resp-a", '{"id":"rs_a"}'), user, assistant("resp-b", '{"id":"rs_b"}')],
+	};
 
 	it("keeps the same object when every item belongs to the account", () => {
 		const onlyA = { messages: [user, assistant("resp-a", "{}")] };
@@ -40,7 +49,9 @@ describe("withoutForeignReasoning", () => {
 		expect(first!.content[1]).toEqual({ type: "text", text: "answer" });
 		expect(second!.content[0]).toMatchObject({ thinkingSignature: '{"id":"rs_b"}' });
 		// The caller's context is untouched.
-		expect((context.messages[1] as AssistantMessage).content[0]).toMatchObject({ thinkingSignature: '{"id":"rs_a"}' });
+		expect((context.messages[1] as AssistantMessage).content[0]).toMatchObject({
+			thinkingSignature: '{"id":"rs_a"}',
+		});
 	});
 
 	it("keeps items of unknown origin unless told to strip all", () => {

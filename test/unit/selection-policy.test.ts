@@ -73,7 +73,10 @@ const rows: Row[] = [
 	},
 	{
 		name: "an expired cooldown is available again",
-		candidates: [account("a", { cooldownUntil: NOW - 1, usage: usage(10, 10, 1) }), account("b", { usage: usage(5, 5, 90) })],
+		candidates: [
+			account("a", { cooldownUntil: NOW - 1, usage: usage(10, 10, 1) }),
+			account("b", { usage: usage(5, 5, 90) }),
+		],
 		expected: { id: "a", reason: "soonest-weekly-reset" },
 	},
 	{

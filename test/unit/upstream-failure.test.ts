@@ -36,7 +36,13 @@ describe("classifyFailure", () => {
 			expected: { kind: "exhausted", resetsAt: NOW + 60_000 },
 		},
 		{ name: "bare 429, nothing known", status: 429, body: undefined, headers: {}, expected: { kind: "exhausted" } },
-		{ name: "401", status: 401, body: { error: { code: "token_expired" } }, headers: {}, expected: { kind: "unauthorized", code: "token_expired" } },
+		{
+			name: "401",
+			status: 401,
+			body: { error: { code: "token_expired" } },
+			headers: {},
+			expected: { kind: "unauthorized", code: "token_expired" },
+		},
 		{
 			name: "foreign encrypted reasoning",
 			status: 400,
@@ -45,9 +51,15 @@ describe("classifyFailure", () => {
 			expected: { kind: "foreign-reasoning", code: "invalid_encrypted_content" },
 		},
 		{ name: "503", status: 503, body: undefined, headers: {}, expected: { kind: "transient" } },
-		{ name: "400 bad request", status: 400, body: { error: { code: "bad" } }, headers: {}, expected: { kind: "fatal", code: "bad" } },
+		{
+			name: "400 bad request",
+			status: 400,
+			body: { error: { code: "bad" } },
+			headers: {},
+			expected: { kind: "fatal", code: "bad" },
+		},
 	])("$name", ({ status, body, headers, expected }) => {
-		const result = classifyFailure(status, headers, body ? JSON.stringify(body) : undefined, NOW);
+		const result = classifyFailure(status, headers as Record<string, string>, body ? JSON.stringify(body) : undefined, NOW);
 		expect(result).toEqual(expected);
 	});
 

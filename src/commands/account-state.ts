@@ -1,0 +1,69 @@
+/** How one account stands, in the words /dispatch-status, the footer and the picker use. */
+import { formatLocalTime } from "../dispatch/user-messages.ts";
+import type { AccountView } from "../supervisor/supervisor.ts";
+import { exhaustedUntil, isUsageExhausted } from "../usage/usage-snapshot.ts";
+
+export type AccountStanding =
+	| { kind: "active"; pinned: boolean }
+	| { kind: "available" }
+	| { kind: "cooling-down"; until: number | undefined }
+	| { kind: "needs-login" }
+	| { kind: "restarting" }
+	| { kind: "starting" }
+	| { kind: "down" };
+
+export interface SessionAccounts {
+	/** The account this session used last (or pinned). */
+	activeId?: string;
+	pinnedId?: string;
+}
+
+export function accountStanding(view: AccountView, session: SessionAccounts, now: number): AccountStanding {
+	const { snapshot } = view;
+	switch (snapshot.state) {
+		case "needs-login":
+			return { kind: "needs-login" };
+		case "restarting":
+			return { kind: "restarting" };
+		case "starting":
+			return { kind: "starting" };
+		case "gave-up":
+			return { kind: "down" };
+		default:
+			break;
+	}
+	if (snapshot.cooldownUntil !== undefined && snapshot.cooldownUntil > now) {
+		return { kind: "cooling-down", until: snapshot.cooldownUntil };
+	}
+	if (snapshot.state === "cooling-down") return { kind: "cooling-down", until: snapshot.cooldownUntil };
+	if (isUsageExhausted(snapshot.usage)) {
+		const until = exhaustedUntil(snapshot.usage);
+		if (until === undefined || until > now) return { kind: "cooling-down", until };
+	}
+	if (view.id === session.activeId) return { kind: "active", pinned: view.id === session.pinnedId };
+	return { kind: "available" };
+}
+
+export function standingText(standing: AccountStanding, now: number): string {
+	switch (standing.kind) {
+		case "active":
+			return standing.pinned ? "active here (pinned)" : "active here";
+		case "available":
+			return "available";
+		case "cooling-down":
+			return standing.until !== undefined ? `cooling down until ${formatLocalTime(standing.until, now)}` : "cooling down";
+		case "needs-login":
+			return "needs login";
+		case "restarting":
+			return "restarting";
+		case "starting":
+			return "starting";
+		case "down":
+			return "down (keeps crashing)";
+	}
+}
+
+/** True when the account can take a request now. */
+export function isUsable(standing: AccountStanding): boolean {
+	return standing.kind === "active" || standing.kind === "available";
+}

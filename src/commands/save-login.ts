@@ -1,0 +1,59 @@
+/**
+ * Adding a login to the store: by account id, never a duplicate. A login for an account that is
+ * already there replaces its credentials (and clears "needs login"); a given label relabels it.
+ * Everything happens inside one locked update, so a bad label leaves the file as it was.
+ */
+import { nextDefaultLabel, validateLabel } from "../auth/labels.ts";
+import type { AccountCredentials } from "../store/account-record.ts";
+import type { AccountStore } from "../store/account-store.ts";
+
+export interface LoginToSave {
+	credentials: AccountCredentials;
+	identity: { accountId: string; email?: string; plan?: string };
+}
+
+export type SaveOutcome =
+	| { kind: "added"; label: string }
+	| { kind: "updated"; label: string; previousLabel: string }
+	/** `keepExisting` was set and the account was there with a working login. */
+	| { kind: "kept"; label: string };
+
+export interface SaveOptions {
+	/** Label wanted by the user; validated against the other accounts. */
+	label?: string;
+	/** Imports: leave an account that is already there alone unless it needs a login. */
+	keepExisting?: boolean;
+	now?: number;
+}
+
+export function saveLogin(store: AccountStore, login: LoginToSave, options: SaveOptions = {}): Promise<SaveOutcome> {
+	const now = options.now ?? Date.now();
+	const { accountId, email, plan } = login.identity;
+	return store.update((data): SaveOutcome => {
+		if (options.label !== undefined) validateLabel(options.label, data.accounts, accountId);
+		const existing = data.accounts.find((a) => a.id === accountId);
+		if (existing) {
+			if (options.keepExisting && !existing.needsLogin) return { kind: "kept", label: existing.label };
+			const previousLabel = existing.label;
+			existing.credentials = { ...login.credentials };
+			if (email) existing.email = email;
+			if (plan) existing.plan = plan;
+			if (options.label !== undefined) existing.label = options.label;
+			delete existing.needsLogin;
+			// The supervisor spots changed records by updatedAt: it must move even within one millisecond.
+			existing.updatedAt = Math.max(now, existing.updatedAt + 1);
+			return { kind: "updated", label: existing.label, previousLabel };
+		}
+		const label = options.label ?? nextDefaultLabel(data.accounts);
+		data.accounts.push({
+			id: accountId,
+			label,
+			...(email ? { email } : {}),
+			...(plan ? { plan } : {}),
+			credentials: { ...login.credentials },
+			addedAt: now,
+			updatedAt: now,
+		});
+		return { kind: "added", label };
+	});
+}

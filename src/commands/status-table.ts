@@ -1,0 +1,64 @@
+/**
+ * The /dispatch-status table. At most 10 lines fit pi's widget, so each account is one row and
+ * the actor's health sits in the same row.
+ */
+import { formatLocalTime } from "../dispatch/user-messages.ts";
+import type { AccountView } from "../supervisor/supervisor.ts";
+import type { UsageWindow } from "../usage/usage-snapshot.ts";
+import { accountStanding, type SessionAccounts, standingText } from "./account-state.ts";
+import { formatDuration, formatPercent, renderTable, safeOneLine } from "./text-format.ts";
+
+const HEADER = [
+	"LABEL",
+	"EMAIL",
+	"PLAN",
+	"STATE",
+	"5H USED",
+	"WEEKLY USED",
+	"USAGE AGE",
+	"UPTIME",
+	"RESTARTS",
+	"IN FLIGHT",
+	"LAST ERROR",
+];
+
+const LAST_ERROR_WIDTH = 60;
+
+export interface StatusTableInput {
+	accounts: readonly AccountView[];
+	session: SessionAccounts;
+	now: number;
+	/** The accounts file, named in the title so a broken file can be found. */
+	file: string;
+}
+
+export function renderStatusTable(input: StatusTableInput): string[] {
+	const { accounts, session, now } = input;
+	const count = accounts.length === 1 ? "1 account" : `${accounts.length} accounts`;
+	const title = `pi-dispatch: ${count} (${input.file})`;
+	const rows = accounts.map((view) => {
+		const { snapshot } = view;
+		const usage = snapshot.usage;
+		return [
+			view.label,
+			view.email ?? "-",
+			view.plan ?? usage?.planType ?? "-",
+			standingText(accountStanding(view, session, now), now),
+			windowCell(usage?.primary, now),
+			windowCell(usage?.secondary, now),
+			usage ? `${formatDuration(now - usage.observedAt)} ago` : "-",
+			formatDuration(now - snapshot.startedAt),
+			String(snapshot.restarts),
+			String(snapshot.inFlight),
+			snapshot.lastError ? safeOneLine(snapshot.lastError, LAST_ERROR_WIDTH) : "-",
+		];
+	});
+	return [title, ...renderTable(HEADER, rows)];
+}
+
+/** "40% (18:40)": used share and when the window resets. */
+function windowCell(window: UsageWindow | undefined, now: number): string {
+	if (!window) return "-";
+	const percent = formatPercent(window.usedPercent);
+	return window.resetsAt !== undefined ? `${percent} (${formatLocalTime(window.resetsAt, now)})` : percent;
+}

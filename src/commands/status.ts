@@ -1,0 +1,45 @@
+/**
+ * /dispatch-status: the pool as a table. In the TUI it is a live widget above the editor
+ * (`/dispatch-status hide` closes it); in print and RPC mode the same lines are printed once.
+ */
+import type { DispatchCommand } from "./command-env.ts";
+import { CommandUsageError } from "./command-errors.ts";
+import { STATUS_WIDGET_KEY } from "./session-watch.ts";
+import { renderStatusTable } from "./status-table.ts";
+
+const NO_ACCOUNTS = "pi-dispatch has no Codex accounts yet. Run /dispatch-login to add one, or /dispatch-import.";
+
+export function statusCommand(now: () => number = Date.now): DispatchCommand {
+	return {
+		name: "dispatch-status",
+		description: "Show the Codex accounts, their quota and health (/dispatch-status hide closes it)",
+		complete: (prefix) => (["hide"].some((w) => w.startsWith(prefix.trim())) ? ["hide"] : []),
+		async run(args, env) {
+			if (args === "hide") {
+				if (env.session) env.session.hideStatus();
+				else env.ui.show(STATUS_WIDGET_KEY, undefined);
+				return;
+			}
+			if (args !== "") throw new CommandUsageError("Usage: /dispatch-status, or /dispatch-status hide.");
+			const supervisor = await env.runtime.supervisor();
+			const accounts = supervisor.accounts();
+			if (accounts.length === 0) {
+				env.ui.notify(NO_ACCOUNTS, "info");
+				return;
+			}
+			if (env.ui.mode === "tui" && env.session) {
+				env.session.showStatus();
+				return;
+			}
+			const activeId = supervisor.activeAccount(env.sessionKey);
+			const pinnedId = supervisor.pinnedAccount(env.sessionKey);
+			const lines = renderStatusTable({
+				accounts,
+				session: { ...(activeId ? { activeId } : {}), ...(pinnedId ? { pinnedId } : {}) },
+				now: now(),
+				file: supervisor.store.file,
+			});
+			env.ui.show(STATUS_WIDGET_KEY, lines);
+		},
+	};
+}

@@ -1,0 +1,149 @@
+import { rm, writeFile } from "node:fs/promises";
+import { describe, expect, it } from "vitest";
+import { AccountStore } from "../../src/store/account-store.ts";
+import { watchFileChanges } from "../../src/store/file-watch.ts";
+import { account, tempHome } from "../fixtures/store/sample-data.ts";
+import { spawnChild } from "../fixtures/store/spawn-child.ts";
+
+function sleep(ms: number): Promise<void> {
+	return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Counts calls and lets a test await the next one, with the latency since `arm()`. */
+function recorder() {
+	let calls = 0;
+	let armedAt = Date.now();
+	let waiting: ((ms: number) => void) | undefined;
+	return {
+		onChange: () => {
+			calls++;
+			waiting?.(Date.now() - armedAt);
+			waiting = undefined;
+		},
+		calls: () => calls,
+		next(timeoutMs = 1000): Promise<number> {
+			armedAt = Date.now();
+			return new Promise((resolve, reject) => {
+				waiting = resolve;
+				setTimeout(() => reject(new Error(`no change notice within ${timeoutMs} ms`)), timeoutMs);
+			});
+		},
+	};
+}
+
+async function seeded(): Promise<AccountStore> {
+	const store = new AccountStore({ home: await tempHome() });
+	await store.update((d) => {
+		d.accounts.push(account("acct-a"));
+	});
+	return store;
+}
+
+describe("AccountStore.watch", () => {
+	it("fires within a second when another writer changes the file, once per change", async () => {
+		const store = await seeded();
+		const other = new AccountStore({ home: store.home });
+		const seen = recorder();
+		const stop = store.watch(seen.onChange);
+		try {
+			const notice = seen.next();
+			await other.update((d) => {
+				d.accounts.push(account("acct-b"));
+			});
+			expect(await notice).toBeLessThanOrEqual(1000);
+			await sleep(700); // a poll round: the watch event and the poll must not both report it
+			expect(seen.calls()).toBe(1);
+		} finally {
+			stop();
+		}
+	});
+
+	it("fires when another process writes", async () => {
+		const store = await seeded();
+		const seen = recorder();
+		const stop = store.watch(seen.onChange);
+		try {
+			const notice = seen.next(5000);
+			const child = spawnChild("one-update-child.ts", [store.home, "child", "16"]);
+			await child.next("done");
+			await notice;
+			expect((await store.read()).accounts.map((a) => a.label)).toContain("child");
+		} finally {
+			stop();
+		}
+	});
+
+	it("stays quiet about this instance's own writes", async () => {
+		const store = await seeded();
+		const seen = recorder();
+		const stop = store.watch(seen.onChange);
+		try {
+			await store.update((d) => {
+				d.accounts.push(account("acct-b"));
+			});
+			await sleep(700);
+			expect(seen.calls()).toBe(0);
+			const notice = seen.next();
+			await new AccountStore({ home: store.home }).update((d) => {
+				d.accounts.pop();
+			});
+			await notice;
+		} finally {
+			stop();
+		}
+	});
+
+	it("notices the file appearing and disappearing", async () => {
+		const store = new AccountStore({ home: await tempHome() });
+		const seen = recorder();
+		const stop = store.watch(seen.onChange);
+		try {
+			let notice = seen.next(1500);
+			await new AccountStore({ home: store.home }).update((d) => {
+				d.accounts.push(account("acct-a"));
+			});
+			await notice;
+			notice = seen.next(1500);
+			await rm(store.file);
+			await notice;
+		} finally {
+			stop();
+		}
+	});
+
+	it("stops after unsubscribe", async () => {
+		const store = await seeded();
+		const seen = recorder();
+		store.watch(seen.onChange)();
+		await new AccountStore({ home: store.home }).update((d) => {
+			d.accounts.push(account("acct-b"));
+		});
+		await sleep(700);
+		expect(seen.calls()).toBe(0);
+	});
+
+	it("does not keep the process alive", async () => {
+		const store = await seeded();
+		const child = spawnChild("watch-exit-child.ts", [store.home]);
+		await child.next("watching");
+		const exit = await Promise.race([child.exited, sleep(5000).then(() => "still running" as const)]);
+		if (exit === "still running") child.proc.kill("SIGKILL");
+		expect(exit).toEqual({ code: 0, signal: null });
+	});
+});
+
+describe("watchFileChanges stat poll (filesystems where fs.watch is deaf)", () => {
+	it("reports a change within a second from the poll alone", async () => {
+		const store = await seeded();
+		const seen = recorder();
+		const stop = watchFileChanges(store.file, seen.onChange, { useFsWatch: false });
+		try {
+			const notice = seen.next();
+			// A plain in-place write (same inode) is seen too: size and mtime change.
+			await writeFile(store.file, `${JSON.stringify({ schema: 1, accounts: [], state: {} })}\n`);
+			expect(await notice).toBeLessThanOrEqual(1000);
+		} finally {
+			stop();
+		}
+	});
+});
