@@ -18,7 +18,12 @@ import { toWireError } from "../src/protocol/wire-error.ts";
 import type { AccountCredentials, SharedAccountState } from "../src/store/account-record.ts";
 import { usageFromHeaders } from "../src/usage/rate-limit-headers.ts";
 import { classifyFailure } from "../src/usage/upstream-failure.ts";
-import { exhaustedUntil, isUsageExhausted, type UsageSnapshot } from "../src/usage/usage-snapshot.ts";
+import {
+	exhaustedUntil,
+	isUsageExhausted,
+	resetWindowsDueBy,
+	type UsageSnapshot,
+} from "../src/usage/usage-snapshot.ts";
 
 /** The actor's reach into the world; the worker entry wires these to HTTP and the store. */
 export interface ActorDeps {
@@ -202,17 +207,22 @@ export class AccountActor {
 		this.#deps.send({ type: "token", access: this.#credentials.access, expiresAt: this.#credentials.expiresAt });
 	}
 
-	/** The store is the truth for logins: a new /dispatch-login there also clears needs-login. */
+	/**
+	 * Follows the store: new credentials there (another process refreshed, or a new login) are
+	 * adopted with the store's needs-login flag. With the same credentials, needs-login is never
+	 * cleared: a store read older than our own "needs login" write must not revive a dead token.
+	 */
 	#adoptStored(credentials: AccountCredentials, needsLogin: { since: number; reason: string } | undefined): void {
 		const changed =
 			credentials.access !== this.#credentials.access || credentials.refresh !== this.#credentials.refresh;
-		const wasBlocked = this.#needsLogin !== undefined;
-		this.#needsLogin = needsLogin;
-		if (changed) this.#credentials = credentials;
-		if (changed || (wasBlocked && !needsLogin)) {
-			this.#armRefreshTimer();
-			this.#pushToken();
+		if (!changed) {
+			this.#needsLogin ??= needsLogin;
+			return;
 		}
+		this.#credentials = credentials;
+		this.#needsLogin = needsLogin;
+		this.#armRefreshTimer();
+		this.#pushToken();
 	}
 
 	// --- usage and cooldown ------------------------------------------------------------------
@@ -256,6 +266,8 @@ export class AccountActor {
 		this.#arm("cooldown", Math.max(0, until - this.#deps.now()), () => {
 			this.#cooldownUntil = undefined;
 			this.#cooldownReason = undefined;
+			// The windows due by now have reset (a timer may fire a millisecond early: use `until`).
+			this.#usage = resetWindowsDueBy(this.#usage, until);
 			this.#freshUsage.clear();
 			this.#publish();
 			this.#schedulePoll(0);

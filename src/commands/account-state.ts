@@ -51,7 +51,9 @@ export function standingText(standing: AccountStanding, now: number): string {
 		case "available":
 			return "available";
 		case "cooling-down":
-			return standing.until !== undefined ? `cooling down until ${formatLocalTime(standing.until, now)}` : "cooling down";
+			return standing.until !== undefined
+				? `cooling down until ${formatLocalTime(standing.until, now)}`
+				: "cooling down";
 		case "needs-login":
 			return "needs login";
 		case "restarting":

@@ -23,7 +23,8 @@ export interface CommandUI {
 
 /** The live parts of one pi session (footer, status widget); absent until the supervisor runs. */
 export interface SessionView {
-	refreshFooter(): void;
+	/** Redraw the footer (and the status widget when shown) after a change no event reports, e.g. a pin. */
+	refresh(): void;
 	/** Keep the status widget up to date until hidden (TUI). */
 	showStatus(): void;
 	hideStatus(): void;

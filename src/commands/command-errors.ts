@@ -16,4 +16,3 @@ export class AccountUnavailableError extends DispatchError {
 		this.label = label;
 	}
 }
-

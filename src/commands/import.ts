@@ -59,9 +59,14 @@ export async function scanImportSources(
 		}
 		if (!login) continue;
 		const seen = byAccount.get(login.identity.accountId);
-		if (!seen || login.credentials.expiresAt > seen.credentials.expiresAt) byAccount.set(login.identity.accountId, login);
+		if (!seen || login.credentials.expiresAt > seen.credentials.expiresAt)
+			byAccount.set(login.identity.accountId, login);
 	}
-	return { logins: [...byAccount.values()], problems: [...new Set(problems)], files: [...new Set(sources.map((s) => s.file))] };
+	return {
+		logins: [...byAccount.values()],
+		problems: [...new Set(problems)],
+		files: [...new Set(sources.map((s) => s.file))],
+	};
 }
 
 /** Saves the scanned logins and tells the user what happened, with the caveats of each source. */

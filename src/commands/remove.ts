@@ -17,7 +17,7 @@ export function removeCommand(): DispatchCommand {
 			if (rest.length > 1) throw new CommandUsageError("Usage: /dispatch-remove <label> [--yes].");
 			const supervisor = await env.runtime.supervisor();
 			const { accounts } = await supervisor.store.read();
-			let label = rest[0];
+			let label: string | undefined = rest[0];
 			if (label === undefined) {
 				if (!env.ui.hasDialogs || accounts.length === 0) {
 					const known = accounts.length > 0 ? ` Accounts: ${accounts.map((a) => a.label).join(", ")}.` : "";

@@ -19,7 +19,9 @@ export async function onSessionStart(env: CommandEnv): Promise<void> {
 	// A broken source file is for /dispatch-import to explain; startup stays quiet about it.
 	const scan = await scanImportSources(env).catch(() => undefined);
 	if (!scan || scan.logins.length === 0) return;
-	const found = scan.logins.map((l) => `${sourceName(l)}${l.identity.email ? ` (${l.identity.email})` : ""}`).join(" and ");
+	const found = scan.logins
+		.map((l) => `${sourceName(l)}${l.identity.email ? ` (${l.identity.email})` : ""}`)
+		.join(" and ");
 	if (!env.ui.hasDialogs) {
 		env.ui.notify(`pi-dispatch has no accounts yet; found ${found}. Run /dispatch-import to use it.`, "info");
 		return;

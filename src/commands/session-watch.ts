@@ -3,8 +3,9 @@
  * a one-line notice on every failover and when a /dispatch-use pin ends. Subscribes to the
  * supervisor's events; coalesces bursts (every stream start and end is a snapshot) into one redraw.
  */
-import { failoverNotice } from "../dispatch/user-messages.ts";
+
 import type { EventEmitter } from "eventemitter3";
+import { failoverNotice } from "../dispatch/user-messages.ts";
 import type { FailoverEvent, Supervisor, SupervisorEvents } from "../supervisor/supervisor.ts";
 import type { CommandUI, SessionView } from "./command-env.ts";
 import { footerText } from "./footer.ts";
@@ -52,10 +53,15 @@ export class SessionWatch implements SessionView {
 			this.#safely(() => this.#ui.notify(pinClearedNotice(label, reason), "warning"));
 			schedule();
 		});
-		this.refreshFooter();
+		this.#drawFooter();
 	}
 
-	refreshFooter(): void {
+	refresh(): void {
+		this.#drawFooter();
+		this.#drawStatus();
+	}
+
+	#drawFooter(): void {
 		const text = footerText(this.supervisor.accounts(), this.#sessionAccounts(), this.#options.now());
 		this.#safely(() => this.#ui.setStatus(text));
 	}
@@ -102,8 +108,9 @@ export class SessionWatch implements SessionView {
 	}
 
 	#onFailover(event: FailoverEvent): void {
-		if (!this.#mine(event.sessionKey)) return;
-		const notice = failoverNotice(event.from.label, event.reason, event.until, event.to?.label);
+		// With no account left the request fails, and that error already says why.
+		if (!this.#mine(event.sessionKey) || !event.to) return;
+		const notice = failoverNotice(event.from.label, event.reason, event.until, event.to.label);
 		this.#safely(() => this.#ui.notify(notice, "warning"));
 		this.#scheduleRedraw();
 	}
@@ -122,8 +129,7 @@ export class SessionWatch implements SessionView {
 		if (this.#stopped || this.#redraw) return;
 		this.#redraw = setTimeout(() => {
 			this.#redraw = undefined;
-			this.refreshFooter();
-			if (this.#statusShown) this.#drawStatus();
+			this.refresh();
 		}, this.#options.redrawDelayMs);
 		this.#redraw.unref();
 	}
@@ -152,11 +158,6 @@ export class SessionWatch implements SessionView {
 
 /** Told once, when the pinned account runs out (or needs a login) and rotation takes over again. */
 export function pinClearedNotice(label: string, reason: string): string {
-	const why =
-		reason === "needs-login"
-			? "needs a new login"
-			: reason === "gave-up"
-				? "is down"
-				: "ran out of quota";
+	const why = reason === "needs-login" ? "needs a new login" : reason === "gave-up" ? "is down" : "ran out of quota";
 	return `${label} ${why}: the /dispatch-use pin is cleared and pi-dispatch picks accounts again.`;
 }

@@ -2,10 +2,14 @@
  * /dispatch-status: the pool as a table. In the TUI it is a live widget above the editor
  * (`/dispatch-status hide` closes it); in print and RPC mode the same lines are printed once.
  */
+import type { Supervisor } from "../supervisor/supervisor.ts";
 import type { DispatchCommand } from "./command-env.ts";
 import { CommandUsageError } from "./command-errors.ts";
 import { STATUS_WIDGET_KEY } from "./session-watch.ts";
 import { renderStatusTable } from "./status-table.ts";
+
+/** How long a one-shot status waits for the first usage polls of a just-started pool. */
+const USAGE_WAIT_MS = 2000;
 
 const NO_ACCOUNTS = "pi-dispatch has no Codex accounts yet. Run /dispatch-login to add one, or /dispatch-import.";
 
@@ -31,10 +35,12 @@ export function statusCommand(now: () => number = Date.now): DispatchCommand {
 				env.session.showStatus();
 				return;
 			}
+			// A fresh process (print mode) has not heard from the usage endpoint yet: give it a moment.
+			await untilUsageKnown(supervisor, USAGE_WAIT_MS);
 			const activeId = supervisor.activeAccount(env.sessionKey);
 			const pinnedId = supervisor.pinnedAccount(env.sessionKey);
 			const lines = renderStatusTable({
-				accounts,
+				accounts: supervisor.accounts(),
 				session: { ...(activeId ? { activeId } : {}), ...(pinnedId ? { pinnedId } : {}) },
 				now: now(),
 				file: supervisor.store.file,
@@ -42,4 +48,30 @@ export function statusCommand(now: () => number = Date.now): DispatchCommand {
 			env.ui.show(STATUS_WIDGET_KEY, lines);
 		},
 	};
+}
+
+/** Resolves once every serving account has usage data or an error to show, or after `timeoutMs`. */
+function untilUsageKnown(supervisor: Supervisor, timeoutMs: number): Promise<void> {
+	const waiting = () =>
+		supervisor
+			.accounts()
+			.some(
+				(a) =>
+					!a.snapshot.usage &&
+					!a.snapshot.lastError &&
+					(a.snapshot.state === "ready" || a.snapshot.state === "starting"),
+			);
+	if (!waiting()) return Promise.resolve();
+	return new Promise((resolve) => {
+		const done = () => {
+			clearTimeout(timer);
+			supervisor.off("snapshot", check);
+			resolve();
+		};
+		const check = () => {
+			if (!waiting()) done();
+		};
+		const timer = setTimeout(done, timeoutMs);
+		supervisor.on("snapshot", check);
+	});
 }

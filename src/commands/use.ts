@@ -39,7 +39,7 @@ export function useCommand(now: () => number = Date.now): DispatchCommand {
 			const standing = accountStanding(account, session, now());
 			if (!isUsable(standing)) throw new AccountUnavailableError(account.label, standingText(standing, now()));
 			supervisor.pin(env.sessionKey, account.id);
-			env.session?.refreshFooter();
+			env.session?.refresh();
 			env.ui.notify(
 				`This session now uses ${account.label} until it runs out of quota; then pi-dispatch rotates again.`,
 				"info",

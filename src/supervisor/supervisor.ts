@@ -11,6 +11,7 @@ import { describeError } from "../errors.ts";
 import type { ActorConfig, ActorSnapshot } from "../protocol/messages.ts";
 import type { AccountRecord, SharedAccountState, StoreData } from "../store/account-record.ts";
 import { AccountStore } from "../store/account-store.ts";
+import { exhaustedUntil } from "../usage/usage-snapshot.ts";
 import { ActorHandle } from "./actor-handle.ts";
 import { type Candidate, type Choice, chooseAccount, unavailableReason } from "./selection-policy.ts";
 import {
@@ -187,8 +188,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 		let earliestReset: number | undefined;
 		for (const a of this.accounts()) {
 			const reason = unavailableReason({ ...a.snapshot, id: a.id }, now) ?? "busy";
-			const until = a.snapshot.cooldownUntil;
-			if (until !== undefined && until > now) earliestReset = Math.min(earliestReset ?? until, until);
+			const until = Math.max(a.snapshot.cooldownUntil ?? 0, exhaustedUntil(a.snapshot.usage) ?? 0);
+			if (reason === "exhausted" && until > now) earliestReset = Math.min(earliestReset ?? until, until);
 			lines.push(`${a.label}: ${reason}`);
 		}
 		return { lines, earliestReset };

@@ -36,3 +36,18 @@ export function exhaustedUntil(usage: UsageSnapshot | undefined): number | undef
 	}
 	return until;
 }
+
+/**
+ * The snapshot after the windows that reset by `time` have reset: their use drops to 0 and their
+ * next reset is unknown until the service says. Other windows (often the weekly one) stay as seen.
+ */
+export function resetWindowsDueBy(usage: UsageSnapshot | undefined, time: number): UsageSnapshot | undefined {
+	if (!usage) return undefined;
+	const reset = (window: UsageWindow | undefined): UsageWindow | undefined =>
+		window && window.resetsAt !== undefined && window.resetsAt <= time
+			? { usedPercent: 0, windowMinutes: window.windowMinutes }
+			: window;
+	const primary = reset(usage.primary);
+	const secondary = reset(usage.secondary);
+	return { ...usage, ...(primary ? { primary } : {}), ...(secondary ? { secondary } : {}) };
+}

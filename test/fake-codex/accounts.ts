@@ -15,6 +15,7 @@ export interface Account {
 	email: string;
 	plan: string;
 	percentPerRequest: number;
+	chargeAtAdmission: boolean;
 	accessTtlSeconds: number;
 	primary: WindowState;
 	secondary: WindowState;
@@ -46,6 +47,7 @@ export function createAccount(init: FakeAccountInit, now = Date.now()): Account 
 		email: init.email ?? `${init.accountId}@example.test`,
 		plan: init.plan ?? "plus",
 		percentPerRequest: init.percentPerRequest ?? 0,
+		chargeAtAdmission: init.chargeAtAdmission ?? false,
 		accessTtlSeconds: init.accessTtlSeconds ?? 3600,
 		primary: toWindow(init.primary ?? DEFAULT_PRIMARY, now),
 		secondary: toWindow(init.secondary ?? DEFAULT_SECONDARY, now),

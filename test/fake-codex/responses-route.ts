@@ -81,6 +81,10 @@ export async function handleResponses(ctx: RouteContext): Promise<void> {
 	const foreign = state.rejectForeignReasoning ? findForeignReasoning(request, account.accountId) : undefined;
 	if (foreign) return replyJson(ctx, entry, invalidEncryptedContent(foreign.encrypted), limitHeaders);
 
+	if (account.chargeAtAdmission) {
+		chargeCompletedResponse(account);
+		Object.assign(limitHeaders, rateLimitHeaders(currentUsage(account, now), account.plan, now));
+	}
 	const plan = state.planFor(account.accountId);
 	await sleep(plan.firstByteDelayMs ?? 0, ctx.signal);
 	if (ctx.signal.aborted) return;
@@ -131,7 +135,7 @@ async function stream(
 		if (event.type === "response.completed") {
 			if (cut !== undefined) return destroy(ctx, entry);
 			// Charged before the client can see completion, so its next request sees the new usage.
-			chargeCompletedResponse(account);
+			if (!account.chargeAtAdmission) chargeCompletedResponse(account);
 		}
 		await writer.send(event.type, event.data);
 	}

@@ -19,6 +19,11 @@ export interface FakeAccountInit {
 	secondary?: WindowInit;
 	/** Added to both windows per completed response (default 0); at >=100 the account answers 429 by itself. */
 	percentPerRequest?: number;
+	/**
+	 * Charge `percentPerRequest` when the request is admitted instead of when it completes, so the
+	 * success headers already include it (a service that counts at admission). Default false.
+	 */
+	chargeAtAdmission?: boolean;
 	/** Lifetime of minted access tokens (default 3600). */
 	accessTtlSeconds?: number;
 }

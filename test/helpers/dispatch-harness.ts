@@ -95,6 +95,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
 		{ actor: FAST_ACTOR, restart: { backoffMs: 10 }, random: () => 0, ...options.supervisor },
 	);
 	const supervisor = await runtime.supervisor();
+	// Each actor polls its usage at start; wait for those answers so the policy sees real usage.
+	await until(() => supervisor.accounts().every((view) => view.snapshot.usage || view.snapshot.lastError));
 	const model = { ...getModel("openai-codex", TEST_MODEL_ID as never), baseUrl: fake.baseUrl };
 	return {
 		fake,
@@ -157,6 +159,15 @@ export async function collect(stream: AsyncIterable<AssistantMessageEvent>): Pro
 	const message = last.type === "done" ? last.message : last.error;
 	const text = events.flatMap((e) => (e.type === "text_delta" ? [e.delta] : [])).join("");
 	return { events, message, text };
+}
+
+/** Polls `ready` every 10 ms; rejects after `timeoutMs` (a failure deadline, not a measurement). */
+export async function until(ready: () => boolean, timeoutMs = 15_000): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (!ready()) {
+		if (Date.now() > deadline) throw new Error("condition not met in time");
+		await new Promise((resolve) => setTimeout(resolve, 10));
+	}
 }
 
 /** Which accounts the fake saw on the responses route, in order. */

@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { type Harness, responseAccounts, startHarness } from "../helpers/dispatch-harness.ts";
+import { eventually } from "../helpers/eventually.ts";
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -36,7 +37,7 @@ describe("token refresh", () => {
 				record.credentials.expiresAt = Date.now() + 30_000;
 			},
 		});
-		await vi.waitFor(() => expect(harness!.fake.tokenCallCount("acct-a")).toBe(1));
+		await eventually(() => expect(harness!.fake.tokenCallCount("acct-a")).toBe(1));
 		const result = await harness.ask("hi");
 		expect(result.text).toBe("Hello from acct-a.");
 		expect(harness.fake.tokenCallCount("acct-a")).toBe(1);
@@ -49,11 +50,11 @@ describe("token refresh", () => {
 		fake.token.fault = "invalid-grant";
 		const result = await harness.ask("hi");
 		expect(result.text).toBe("Hello from acct-b.");
-		await vi.waitFor(() => expect(supervisor.actor("acct-a")!.snapshot.state).toBe("needs-login"));
+		await eventually(() => expect(supervisor.actor("acct-a")!.snapshot.state).toBe("needs-login"));
 		expect(supervisor.actor("acct-a")!.snapshot.lastError).toMatch(/refresh failed/);
 		// No retry loop on a dead refresh token.
 		expect(fake.tokenCallCount("acct-a")).toBe(1);
-		await vi.waitFor(async () =>
+		await eventually(async () =>
 			expect((await harness!.store.read()).accounts.find((a) => a.id === "acct-a")?.needsLogin).toBeDefined(),
 		);
 		// Status never carries a token.
@@ -67,13 +68,17 @@ describe("token refresh", () => {
 
 describe("usage and cooldown", () => {
 	it("marks an account exhausted from response headers alone, before any 429", async () => {
-		harness = await startHarness({ accounts: [used("acct-a", 99, 1), used("acct-b", 10, 100)] });
+		// A's next request fills its weekly window, and (counted at admission) its headers say so.
+		harness = await startHarness({
+			accounts: [
+				{ ...used("acct-a", 99, 1), percentPerRequest: 1, chargeAtAdmission: true },
+				used("acct-b", 10, 100),
+			],
+		});
 		const { fake, supervisor } = harness;
-		// A's next response pushes its weekly window to 100%: the headers say so.
-		fake.setUsage("acct-a", { secondary: { usedPercent: 100 } });
 		const first = await harness.ask("hi");
 		expect(first.text).toBe("Hello from acct-a.");
-		await vi.waitFor(() => expect(supervisor.actor("acct-a")!.snapshot.state).toBe("cooling-down"));
+		await eventually(() => expect(supervisor.actor("acct-a")!.snapshot.state).toBe("cooling-down"));
 		await harness.ask("again");
 		// No request (and so no 429) ever reached A after its headers showed 100%.
 		expect(responseAccounts(fake)).toEqual(["acct-a", "acct-b"]);
@@ -88,7 +93,7 @@ describe("usage and cooldown", () => {
 		expect(first.text).toBe("Hello from acct-b.");
 		const states: string[] = [];
 		supervisor.on("snapshot", (s) => s.accountId === "acct-a" && states.push(s.state));
-		await vi.waitFor(() => expect(supervisor.actor("acct-a")!.snapshot.state).toBe("ready"), { timeout: 5000 });
+		await eventually(() => expect(supervisor.actor("acct-a")!.snapshot.state).toBe("ready"));
 		const back = await harness.ask("again");
 		expect(back.text).toBe("Hello from acct-a.");
 		expect(states).toContain("ready");
@@ -96,7 +101,7 @@ describe("usage and cooldown", () => {
 
 	it("polls wham/usage when the usage is stale and chooses by the weekly reset", async () => {
 		harness = await startHarness({ accounts: [used("acct-a", 50, 100), used("acct-b", 50, 5)] });
-		await vi.waitFor(() => {
+		await eventually(() => {
 			for (const view of harness!.supervisor.accounts()) expect(view.snapshot.usage?.source).toBe("poll");
 		});
 		const result = await harness.ask("hi");
@@ -108,7 +113,7 @@ describe("sessions", () => {
 	it("keeps a session on its account (sticky) while it is healthy", async () => {
 		harness = await startHarness({ accounts: [used("acct-a", 10, 100), used("acct-b", 10, 5)] });
 		const { fake, supervisor } = harness;
-		await vi.waitFor(() => expect(supervisor.accounts().every((a) => a.snapshot.usage)).toBe(true));
+		await eventually(() => expect(supervisor.accounts().every((a) => a.snapshot.usage)).toBe(true));
 		supervisor.pin("s-pinned", "acct-a");
 		await harness.ask("one", { sessionId: "s-pinned" });
 		await harness.ask("two", { sessionId: "s-other" });

@@ -1,6 +1,7 @@
 import type { Context } from "@earendil-works/pi-ai";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { type Harness, responseAccounts, startHarness } from "../helpers/dispatch-harness.ts";
+import { eventually } from "../helpers/eventually.ts";
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -39,7 +40,7 @@ describe("under load", () => {
 		// A ran dry: some requests met its 429 and moved on; the rest went elsewhere.
 		expect(fake.usageOf("acct-a").secondary.usedPercent).toBe(100);
 		expect(refused.every((r) => r.accountId === "acct-a")).toBe(true);
-		await vi.waitFor(() => expect(harness!.supervisor.actor("acct-a")!.snapshot.state).toBe("cooling-down"));
+		await eventually(() => expect(harness!.supervisor.actor("acct-a")!.snapshot.state).toBe("cooling-down"));
 	});
 
 	it("restarts an actor killed while requests are queued, and serves them", async () => {
@@ -61,7 +62,7 @@ describe("under load", () => {
 		fake.expireAccessTokens("acct-a");
 		const results = await Promise.all(pending);
 		for (const result of results) expect(result.text).toBe("slow answer");
-		await vi.waitFor(() => expect(actor.snapshot.state).toBe("ready"));
+		await eventually(() => expect(actor.snapshot.state).toBe("ready"));
 		expect(actor.snapshot.restarts).toBe(1);
 		expect(actor.snapshot.threadId).not.toBe(firstThread);
 		expect(fake.tokenCallCount("acct-a")).toBe(1);
@@ -76,7 +77,7 @@ describe("under load", () => {
 		const actor = supervisor.actor("acct-a")!;
 		const gaveUp = new Promise((resolve) => supervisor.once("actor-gave-up", resolve));
 		await actor.killThread();
-		await vi.waitFor(() => expect(actor.snapshot.state).toBe("ready"));
+		await eventually(() => expect(actor.snapshot.state).toBe("ready"));
 		await actor.killThread();
 		await gaveUp;
 		expect(actor.snapshot.state).toBe("gave-up");

@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { type Harness, responseAccounts, startHarness } from "../helpers/dispatch-harness.ts";
+import { eventually } from "../helpers/eventually.ts";
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -35,12 +36,12 @@ describe("failover before the first token", () => {
 				reason: "exhausted",
 			}),
 		]);
-		await vi.waitFor(() => expect(supervisor.actor("acct-a")!.snapshot.state).toBe("cooling-down"));
+		await eventually(() => expect(supervisor.actor("acct-a")!.snapshot.state).toBe("cooling-down"));
 		const until = supervisor.actor("acct-a")!.snapshot.cooldownUntil!;
 		expect(until).toBeGreaterThanOrEqual(before + 1800_000 - 2000);
 		expect(until).toBeLessThanOrEqual(Date.now() + 1800_000 + 2000);
 		// The cooldown is in the shared store for other processes.
-		await vi.waitFor(async () => expect((await harness!.store.read()).state["acct-a"]?.cooldownUntil).toBe(until));
+		await eventually(async () => expect((await harness!.store.read()).state["acct-a"]?.cooldownUntil).toBe(until));
 
 		// The next request goes straight to B: nothing more is sent to A.
 		await harness.ask("again", { sessionId: "s2" });
@@ -56,7 +57,7 @@ describe("failover before the first token", () => {
 		expect(result.message.stopReason).toBe("stop");
 		expect(result.text).toBe("Hello from acct-c.");
 		expect(responseAccounts(fake)).toEqual(["acct-a", "acct-b", "acct-c"]);
-		await vi.waitFor(() => expect(supervisor.actor("acct-a")!.snapshot.state).toBe("cooling-down"));
+		await eventually(() => expect(supervisor.actor("acct-a")!.snapshot.state).toBe("cooling-down"));
 		// A 503 is not a quota answer: B stays available.
 		expect(supervisor.actor("acct-b")!.snapshot.state).toBe("ready");
 	});

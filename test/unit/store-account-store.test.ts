@@ -169,7 +169,8 @@ describe("AccountStore read/update", () => {
 		await Promise.all(
 			Array.from({ length: 40 }, (_, i) =>
 				(i % 2 ? a : b).update((d) => {
-					const entry = (d.state.counter ??= {}) as { count?: number };
+					d.state.counter ??= {};
+					const entry = d.state.counter as { count?: number };
 					entry.count = (entry.count ?? 0) + 1;
 				}),
 			),

@@ -6,13 +6,29 @@ import { StoreCorruptError } from "../../src/store/store-errors.ts";
 import { account, tempHome } from "../fixtures/store/sample-data.ts";
 
 const SECRET = "eyJhbGciOiJSUzI1NiJ9.very-secret-token";
-const valid = JSON.stringify({ schema: 1, accounts: [account("acct-a", { credentials: { access: SECRET, refresh: SECRET, expiresAt: 1 } })], state: {} }, null, "\t");
+const valid = JSON.stringify(
+	{
+		schema: 1,
+		accounts: [account("acct-a", { credentials: { access: SECRET, refresh: SECRET, expiresAt: 1 } })],
+		state: {},
+	},
+	null,
+	"\t",
+);
 
 const cases: [string, string, RegExp][] = [
 	["corrupt JSON", `{"schema": 1, "accounts": [${SECRET}]}`, /not valid JSON/],
 	["a truncated file", valid.slice(0, Math.floor(valid.length / 2)), /not valid JSON/],
 	["an empty file", "", /empty file/],
-	["the wrong shape", JSON.stringify({ schema: 1, accounts: [{ id: "x", label: "y", credentials: { access: SECRET }, addedAt: 1, updatedAt: 1 }], state: {} }), /accounts\[0\]\.credentials\.refresh must be a string/],
+	[
+		"the wrong shape",
+		JSON.stringify({
+			schema: 1,
+			accounts: [{ id: "x", label: "y", credentials: { access: SECRET }, addedAt: 1, updatedAt: 1 }],
+			state: {},
+		}),
+		/accounts\[0\]\.credentials\.refresh must be a string/,
+	],
 	["a non-object top level", JSON.stringify("just a string"), /top level must be an object/],
 ];
 
@@ -24,7 +40,9 @@ async function storeWith(content: string): Promise<AccountStore> {
 }
 
 async function backups(store: AccountStore): Promise<string[]> {
-	return (await readdir(store.home)).filter((n) => n.startsWith("accounts.json.corrupt-")).map((n) => join(store.home, n));
+	return (await readdir(store.home))
+		.filter((n) => n.startsWith("accounts.json.corrupt-"))
+		.map((n) => join(store.home, n));
 }
 
 describe.each(cases)("a store holding %s", (_, content, reason) => {

@@ -24,7 +24,10 @@ function deferred() {
 async function foreignLock(store: AccountStore, name: string, ageMs = 0): Promise<string> {
 	const path = join(store.locksDir, name);
 	await mkdir(path, { recursive: true });
-	await writeFile(join(path, "owner.json"), JSON.stringify({ pid: 4242, hostname: "elsewhere", acquiredAt: 1_700_000_000_000 }));
+	await writeFile(
+		join(path, "owner.json"),
+		JSON.stringify({ pid: 4242, hostname: "elsewhere", acquiredAt: 1_700_000_000_000 }),
+	);
 	const at = new Date(Date.now() - ageMs);
 	await utimes(path, at, at);
 	return path;
@@ -49,7 +52,9 @@ describe("AccountStore locks", () => {
 		});
 		await store.withAccountLock("acct-a", async () => {
 			expect(await readdir(store.locksDir)).toEqual([accountLockName("acct-a")]);
-			const owner = JSON.parse(await readFile(join(store.locksDir, accountLockName("acct-a"), "owner.json"), "utf8"));
+			const owner = JSON.parse(
+				await readFile(join(store.locksDir, accountLockName("acct-a"), "owner.json"), "utf8"),
+			);
 			expect(owner).toMatchObject({ pid: process.pid, hostname: hostname() });
 		});
 		expect(await readdir(store.locksDir)).toEqual([]);
@@ -177,7 +182,13 @@ describe("AccountStore locks", () => {
 	it("reports how long each lock took", async () => {
 		const waits: LockWaitInfo[] = [];
 		const store = new AccountStore({ home: await tempHome(), onLockWait: (info) => waits.push(info) });
-		await Promise.all([store.update(() => sleep(50)), store.update(() => {})]);
+		const inside = deferred();
+		const slow = store.update(async () => {
+			inside.resolve();
+			await sleep(50);
+		});
+		await inside.promise;
+		await Promise.all([slow, store.update(() => {})]);
 		expect(waits).toHaveLength(2);
 		expect(waits[0]).toMatchObject({ attempts: 1 });
 		expect(waits[1]!.waitedMs).toBeGreaterThanOrEqual(40);

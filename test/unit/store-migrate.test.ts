@@ -6,8 +6,21 @@ import { CURRENT_SCHEMA, migrate } from "../../src/store/migrate.ts";
 import { account, tempHome } from "../fixtures/store/sample-data.ts";
 
 const legacy = [
-	{ label: "work", accountId: "acct-w", access: "legacy-access-w", refresh: "legacy-refresh-w", expires: 1_700_000_000_000, email: "w@example.test" },
-	{ label: "home", accountId: "acct-h", access: "legacy-access-h", refresh: "legacy-refresh-h", expires: 1_700_000_100_000 },
+	{
+		label: "work",
+		accountId: "acct-w",
+		access: "legacy-access-w",
+		refresh: "legacy-refresh-w",
+		expires: 1_700_000_000_000,
+		email: "w@example.test",
+	},
+	{
+		label: "home",
+		accountId: "acct-h",
+		access: "legacy-access-h",
+		refresh: "legacy-refresh-h",
+		expires: 1_700_000_100_000,
+	},
 ];
 
 describe("migrate", () => {
@@ -45,12 +58,24 @@ describe("migrate", () => {
 	});
 
 	it("refuses a newer schema before looking at its shape", () => {
-		expect(migrate({ schema: CURRENT_SCHEMA + 1, whatever: true }, 0)).toEqual({ ok: false, kind: "future", schema: 2 });
+		expect(migrate({ schema: CURRENT_SCHEMA + 1, whatever: true }, 0)).toEqual({
+			ok: false,
+			kind: "future",
+			schema: 2,
+		});
 	});
 
 	it.each([
-		["a legacy item without refresh", [{ label: "x", accountId: "y", access: "z", expires: 1 }], "[0].refresh must be a string"],
-		["a legacy list with a duplicate id", [legacy[0], legacy[0]], "legacy list: accounts[1].id repeats an earlier account"],
+		[
+			"a legacy item without refresh",
+			[{ label: "x", accountId: "y", access: "z", expires: 1 }],
+			"[0].refresh must be a string",
+		],
+		[
+			"a legacy list with a duplicate id",
+			[legacy[0], legacy[0]],
+			"legacy list: accounts[1].id repeats an earlier account",
+		],
 		["no schema", { accounts: [], state: {} }, "schema must be a positive integer"],
 		["a string schema", { schema: "1", accounts: [], state: {} }, "schema must be a positive integer"],
 		["accounts not an array", { schema: 1, accounts: {}, state: {} }, "accounts must be an array"],
@@ -58,7 +83,11 @@ describe("migrate", () => {
 		["a top-level number", 7, "top level must be an object"],
 		[
 			"a bad nested usage window",
-			{ schema: 1, accounts: [], state: { a: { usage: { observedAt: 1, source: "poll", primary: { usedPercent: "x" } } } } },
+			{
+				schema: 1,
+				accounts: [],
+				state: { a: { usage: { observedAt: 1, source: "poll", primary: { usedPercent: "x" } } } },
+			},
 			'state["a"].usage.primary.usedPercent must be a number',
 		],
 	])("calls %s corrupt", (_, raw, reason) => {

@@ -13,7 +13,11 @@ async function seeded(): Promise<AccountStore> {
 	return store;
 }
 
-const fresh = (n: number): AccountCredentials => ({ access: `access-new-${n}`, refresh: `refresh-new-${n}`, expiresAt: 2e12 + n });
+const fresh = (n: number): AccountCredentials => ({
+	access: `access-new-${n}`,
+	refresh: `refresh-new-${n}`,
+	expiresAt: 2e12 + n,
+});
 
 describe("refreshSingleFlight", () => {
 	it("refreshes when the stored token is the one the caller knew, and stores the result", async () => {
@@ -77,7 +81,9 @@ describe("refreshSingleFlight", () => {
 		).rejects.toBe(failure);
 		expect(await readFile(store.file, "utf8")).toBe(before);
 		// The lock was released: the next caller gets through.
-		await expect(refreshSingleFlight(store, "acct-a", "access-acct-a-1", async () => fresh(3))).resolves.toMatchObject({
+		await expect(
+			refreshSingleFlight(store, "acct-a", "access-acct-a-1", async () => fresh(3)),
+		).resolves.toMatchObject({
 			adopted: false,
 		});
 	});
@@ -90,7 +96,11 @@ describe("refreshSingleFlight", () => {
 				called = true;
 				return fresh(4);
 			}),
-		).rejects.toMatchObject({ name: "StoreAccountMissingError", code: "E_STORE_ACCOUNT_MISSING", accountId: "acct-gone" });
+		).rejects.toMatchObject({
+			name: "StoreAccountMissingError",
+			code: "E_STORE_ACCOUNT_MISSING",
+			accountId: "acct-gone",
+		});
 		expect(called).toBe(false);
 	});
 });

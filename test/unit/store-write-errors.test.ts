@@ -65,7 +65,11 @@ describe("write failures leave the existing file untouched", () => {
 			}),
 		).rejects.toMatchObject({ name: "StoreWriteError", code: "E_STORE_WRITE", errnoCode: "ENOTDIR" });
 		await expect(store.withAccountLock("acct-a", async () => 1)).rejects.toMatchObject({ errnoCode: "ENOTDIR" });
-		await expect(store.read()).rejects.toMatchObject({ name: "StoreReadError", code: "E_STORE_READ", errnoCode: "ENOTDIR" });
+		await expect(store.read()).rejects.toMatchObject({
+			name: "StoreReadError",
+			code: "E_STORE_READ",
+			errnoCode: "ENOTDIR",
+		});
 		expect(await readFile(join(base, "not-a-folder"), "utf8")).toBe("x");
 	});
 

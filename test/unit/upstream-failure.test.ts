@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { retryAfterFromHeaders, usageFromHeaders } from "../../src/usage/rate-limit-headers.ts";
 import { classifyFailure } from "../../src/usage/upstream-failure.ts";
 import { usageFromWhamResponse } from "../../src/usage/usage-response.ts";
+import { resetWindowsDueBy } from "../../src/usage/usage-snapshot.ts";
 
 const NOW = 1_800_000_000_000;
 
@@ -59,7 +60,12 @@ describe("classifyFailure", () => {
 			expected: { kind: "fatal", code: "bad" },
 		},
 	])("$name", ({ status, body, headers, expected }) => {
-		const result = classifyFailure(status, headers as Record<string, string>, body ? JSON.stringify(body) : undefined, NOW);
+		const result = classifyFailure(
+			status,
+			headers as Record<string, string>,
+			body ? JSON.stringify(body) : undefined,
+			NOW,
+		);
 		expect(result).toEqual(expected);
 	});
 
@@ -118,5 +124,21 @@ describe("usage parsing", () => {
 			observedAt: NOW,
 			source: "poll",
 		});
+	});
+});
+
+describe("resetWindowsDueBy", () => {
+	it("zeroes the windows that reset by the given time and keeps the others", () => {
+		const usage = {
+			primary: { usedPercent: 100, windowMinutes: 300, resetsAt: NOW },
+			secondary: { usedPercent: 40, windowMinutes: 10_080, resetsAt: NOW + 1000 },
+			observedAt: NOW - 5,
+			source: "headers" as const,
+		};
+		expect(resetWindowsDueBy(usage, NOW)).toEqual({
+			...usage,
+			primary: { usedPercent: 0, windowMinutes: 300 },
+		});
+		expect(resetWindowsDueBy(undefined, NOW)).toBeUndefined();
 	});
 });

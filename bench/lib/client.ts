@@ -1,0 +1,41 @@
+/** pi-ai's own Codex client, called directly: the baseline every dispatcher figure is compared with. */
+import type { TranscriptContext } from "@earendil-works/pi-ai";
+import {
+	type AssistantMessageEventStream,
+	getModel,
+	type Model,
+	type SimpleStreamOptions,
+	streamSimpleOpenAICodexResponses,
+} from "@earendil-works/pi-ai/compat";
+import { TEST_MODEL_ID } from "../../test/helpers/dispatch-harness.ts";
+
+export type CodexModel = Model<"openai-codex-responses">;
+
+export function benchModel(baseUrl: string): CodexModel {
+	return { ...getModel("openai-codex", TEST_MODEL_ID as never), baseUrl } as CodexModel;
+}
+
+/**
+ * A short prompt, already in the transcript shape pi hands providers (pi-ai's normalizeContext is
+ * not exported): the benches time the client and the routing, not a large request body.
+ */
+export function benchContext(): TranscriptContext {
+	return {
+		messages: [
+			{ role: "system", content: "You are a helpful assistant.", timestamp: 0 },
+			{ role: "user", content: "Say hello.", timestamp: Date.now() },
+		],
+	} as TranscriptContext;
+}
+
+/** SSE with no provider retry: the same request the dispatcher makes for each attempt. */
+export const DIRECT_OPTIONS = { transport: "sse", maxRetries: 0 } satisfies SimpleStreamOptions;
+
+export function directStream(
+	model: CodexModel,
+	context: TranscriptContext,
+	access: string,
+	options: SimpleStreamOptions = {},
+): AssistantMessageEventStream {
+	return streamSimpleOpenAICodexResponses(model, context, { ...DIRECT_OPTIONS, ...options, apiKey: access });
+}

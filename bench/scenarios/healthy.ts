@@ -1,0 +1,58 @@
+/**
+ * 2. Healthy path: the same request through the real dispatcher (supervisor, actors, store) versus
+ * pi-ai direct, sampled alternately (A/B/B/A…) against the same upstream account so drift cancels.
+ * Both pass a session id, as pi always does (the dispatcher's sticky path).
+ */
+import { sampleCount, warmupCount } from "../lib/args.ts";
+import { benchContext, directStream } from "../lib/client.ts";
+import { interleave } from "../lib/interleave.ts";
+import { ttftArm } from "../lib/measure.ts";
+import { compare, describeComparison } from "../lib/report.ts";
+import { startRig } from "../lib/rig.ts";
+import type { Scenario } from "../lib/scenario.ts";
+
+const TARGET_P50_MS = 0.5;
+const TARGET_P99_MS = 2;
+
+export const healthy: Scenario = {
+	name: "healthy",
+	async run({ upstream, options }) {
+		const accounts = await upstream.addAccounts([{ accountId: "healthy-1" }, { accountId: "healthy-2" }]);
+		const rig = await startRig(upstream, accounts);
+		try {
+			const context = benchContext();
+			const streamOptions = { sessionId: "bench-healthy", transport: "sse" as const };
+			// The dispatcher routes the session to healthy-1 (first, untouched); direct uses the same account.
+			const access = accounts[0]!.tokens.access;
+			const arms = await interleave(
+				{
+					direct: ttftArm(() => directStream(rig.model, context, access, streamOptions)),
+					dispatcher: ttftArm(() => rig.stream(context, streamOptions)),
+				},
+				{ rounds: sampleCount(options, 300, 5), warmup: warmupCount(options) },
+			);
+			const direct = arms.direct.summary();
+			const dispatcher = arms.dispatcher.summary();
+			const overhead = compare(dispatcher, direct);
+			const served = await upstream.hits(accounts[0]!.accountId);
+			return {
+				name: "healthy",
+				errors: arms.direct.errors + arms.dispatcher.errors,
+				figures: { direct, dispatcher, overhead, requestsToFirstAccount: served.responses },
+				rows: [
+					{
+						scenario: "healthy: dispatcher TTFT",
+						samples: dispatcher.count,
+						p50: dispatcher.p50,
+						p99: dispatcher.p99,
+						delta: describeComparison(overhead),
+						target: `overhead ≤ ${TARGET_P50_MS} ms p50, ≤ ${TARGET_P99_MS} ms p99`,
+						met: overhead.deltaP50 <= TARGET_P50_MS && overhead.deltaP99 <= TARGET_P99_MS,
+					},
+				],
+			};
+		} finally {
+			await rig.close();
+		}
+	},
+};

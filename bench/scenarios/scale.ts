@@ -1,0 +1,137 @@
+/**
+ * 6. Scale: 1, 10 and 100 concurrent streams over 1, 4 and 16 accounts, dispatcher and pi-ai direct
+ * side by side (direct spreads its clients over the same accounts round-robin): throughput, TTFT
+ * p99, main-thread event-loop delay p99, errors. Each client is its own pi session, so sessions
+ * stick to accounts as they do in pi; the dispatcher's p-queue bounds (16 per account, 64 overall)
+ * apply, direct has none. Then, in fresh processes (probes/actor-probe.ts): actor cold start
+ * (supervisor start → each actor ready) and RSS per actor ((RSS with N actors − RSS before) / N).
+ */
+import { sampleCount } from "../lib/args.ts";
+import { benchContext, directStream } from "../lib/client.ts";
+import { closedLoop, type LoadResult } from "../lib/closed-loop.ts";
+import { runActorProbe } from "../lib/probe.ts";
+import type { ProbeResult } from "../lib/probe-protocol.ts";
+import type { Row } from "../lib/report.ts";
+import { accountInits, startRig } from "../lib/rig.ts";
+import type { Scenario, ScenarioContext } from "../lib/scenario.ts";
+import { summarize } from "../lib/stats.ts";
+
+const CONCURRENCY = [1, 10, 100];
+const TARGET_DELAY_MS = 5;
+const TARGET_COLD_START_MS = 100;
+const TARGET_RSS_MB = 15;
+const MB = 1024 * 1024;
+
+interface Combo {
+	accounts: number;
+	concurrency: number;
+	direct: LoadResult;
+	dispatcher: LoadResult;
+}
+
+export const scale: Scenario = {
+	name: "scale",
+	async run(context) {
+		const accountCounts = context.options.quick ? [1, 4] : [1, 4, 16];
+		const probes: ProbeResult[] = [];
+		for (const n of context.options.quick ? [2] : accountCounts) probes.push(await probe(context, n));
+		const combos: Combo[] = [];
+		for (const n of accountCounts) combos.push(...(await load(context, n)));
+		const rows = [...combos.map(comboRow), ...probes.flatMap(probeRows)];
+		return {
+			name: "scale",
+			errors: combos.reduce((sum, c) => sum + c.dispatcher.errors + c.direct.errors, 0),
+			figures: {
+				combos,
+				probes: probes.map((p) => ({
+					...p,
+					readyMs: summarize(p.readyMs),
+					rssPerActorMB: rssPerActor(p),
+				})),
+			},
+			rows,
+		};
+	},
+};
+
+async function load({ upstream, options, log }: ScenarioContext, accounts: number): Promise<Combo[]> {
+	// --samples scales the load time: one "sample" is 10 ms of load per arm.
+	const durationMs = sampleCount(options, 50, 10) * 10;
+	const tokens = await upstream.addAccounts(accountInits(`scale${accounts}`, accounts));
+	const rig = await startRig(upstream, tokens, { supervisor: { random: Math.random } });
+	const context = benchContext();
+	const combos: Combo[] = [];
+	try {
+		for (const concurrency of CONCURRENCY) {
+			log(`scale: ${concurrency} streams over ${accounts} account(s)`);
+			const direct = () =>
+				closedLoop(concurrency, durationMs, (client) =>
+					directStream(rig.model, context, tokens[client % accounts]!.tokens.access),
+				);
+			const dispatcher = () =>
+				closedLoop(concurrency, durationMs, (client) => rig.stream(context, { sessionId: `client-${client}` }));
+			await closedLoop(concurrency, 50, (client) => rig.stream(context, { sessionId: `client-${client}` }));
+			// Alternate which arm goes first, so neither always runs on a warmer process.
+			const first = concurrency % 2 === 0;
+			const a = first ? await direct() : await dispatcher();
+			const b = first ? await dispatcher() : await direct();
+			combos.push({ accounts, concurrency, direct: first ? a : b, dispatcher: first ? b : a });
+			await upstream.clearLog();
+		}
+	} finally {
+		await rig.close();
+	}
+	return combos;
+}
+
+async function probe({ upstream, options, log }: ScenarioContext, actors: number): Promise<ProbeResult> {
+	log(`scale: cold start and RSS with ${actors} actor(s), in a fresh process`);
+	const accounts = await upstream.addAccounts(accountInits(`probe${actors}`, actors));
+	return runActorProbe({ upstream, accounts, settleMs: options.quick ? 100 : 500 });
+}
+
+function comboRow(c: Combo): Row {
+	const d = c.dispatcher;
+	const ratio = d.throughput / c.direct.throughput;
+	const judgeDelay = c.concurrency >= 100;
+	return {
+		scenario: `scale: ${c.concurrency} streams × ${c.accounts} acct: TTFT`,
+		samples: d.streams,
+		p50: d.ttft.p50,
+		p99: d.ttft.p99,
+		delta:
+			`${d.throughput.toFixed(0)}/s (×${ratio.toFixed(2)} direct ${c.direct.throughput.toFixed(0)}/s); ` +
+			`TTFT p99 direct ${c.direct.ttft.p99.toFixed(2)}; loop delay p99 ${d.eventLoopDelay.p99.toFixed(2)} ` +
+			`(direct ${c.direct.eventLoopDelay.p99.toFixed(2)}) ms; errors ${d.errors}`,
+		target: judgeDelay ? `loop delay p99 ≤ ${TARGET_DELAY_MS} ms; 0 errors` : "0 errors",
+		met: d.errors === 0 && (!judgeDelay || d.eventLoopDelay.p99 <= TARGET_DELAY_MS),
+	};
+}
+
+function probeRows(p: ProbeResult): Row[] {
+	const ready = summarize(p.readyMs);
+	return [
+		{
+			scenario: `actor cold start, ${p.actors} at once: per actor`,
+			samples: p.actors,
+			p50: ready.p50,
+			p99: ready.p99,
+			delta: `all ready after ${p.allReadyMs.toFixed(0)} ms${p.notReady ? `; ${p.notReady} not ready` : ""}`,
+			target: `≤ ${TARGET_COLD_START_MS} ms per actor`,
+			met: ready.p99 <= TARGET_COLD_START_MS && p.notReady === 0,
+		},
+		{
+			scenario: `RSS per actor (${p.actors} actors)`,
+			samples: p.actors,
+			value: rssPerActor(p),
+			unit: "MB",
+			delta: `process RSS ${(p.rssBefore / MB).toFixed(0)} → ${(p.rssAfter / MB).toFixed(0)} MB`,
+			target: `≤ ${TARGET_RSS_MB} MB`,
+			met: rssPerActor(p) <= TARGET_RSS_MB,
+		},
+	];
+}
+
+function rssPerActor(p: ProbeResult): number {
+	return Math.round(((p.rssAfter - p.rssBefore) / p.actors / MB) * 100) / 100;
+}

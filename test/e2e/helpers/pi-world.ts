@@ -1,0 +1,140 @@
+/**
+ * Everything an end-to-end test needs around the real `pi`: the fake Codex backend (responses,
+ * usage, OAuth), temporary state folders, and the environment that points pi and pi-dispatch at
+ * them. Nothing here talks to the internet or touches the user's own pi, Codex or browser.
+ */
+import { spawn } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { AccountStore } from "../../../src/store/account-store.ts";
+import { type FakeAccountInit, type FakeCodex, type FakeTokens, startFakeCodex } from "../../fake-codex/index.ts";
+import { seedAccounts } from "../../helpers/dispatch-harness.ts";
+
+export const REPO = fileURLToPath(new URL("../../../", import.meta.url));
+export const PI_CLI = join(REPO, "node_modules/@earendil-works/pi-coding-agent/dist/cli.js");
+export const EXTENSION = join(REPO, "src/index.ts");
+export const MODEL = "openai-codex/gpt-5.5";
+
+export interface PiWorld {
+	fake: FakeCodex;
+	root: string;
+	home: string;
+	agentDir: string;
+	codexHome: string;
+	store: AccountStore;
+	env: NodeJS.ProcessEnv;
+	tokens: Map<string, FakeTokens>;
+	/** Adds accounts to the fake and to the store (labels default to the account ids). */
+	seed(accounts: FakeAccountInit[], labels?: string[]): Promise<void>;
+	/** Writes pi's auth.json with an `openai-codex` login of this fake account. */
+	writePiLogin(accountId: string): Promise<void>;
+	/** Writes the Codex CLI's auth.json with a login of this fake account. */
+	writeCodexLogin(accountId: string): Promise<void>;
+	/** Every token the fake minted so far, to check that none reached the screen. */
+	secrets(): string[];
+	close(): Promise<void>;
+}
+
+export async function createPiWorld(): Promise<PiWorld> {
+	const fake = await startFakeCodex();
+	const root = await mkdtemp(join(tmpdir(), "pi-dispatch-e2e-"));
+	const home = join(root, "dispatch");
+	const agentDir = join(root, "agent");
+	const codexHome = join(root, "codex");
+	await Promise.all([mkdir(agentDir), mkdir(codexHome)]);
+	// pi's own auto-retry would resend a failed prompt after 2, 4 and 8 s; the tests look at one attempt.
+	await writeFile(join(agentDir, "settings.json"), JSON.stringify({ retry: { enabled: false } }));
+	const store = new AccountStore({ home });
+	const tokens = new Map<string, FakeTokens>();
+	const minted: FakeTokens[] = [];
+	const env: NodeJS.ProcessEnv = {
+		...process.env,
+		PI_DISPATCH_HOME: home,
+		PI_CODING_AGENT_DIR: agentDir,
+		CODEX_HOME: codexHome,
+		PI_OFFLINE: "1",
+		PI_DISPATCH_CODEX_BASE_URL: fake.baseUrl,
+		PI_DISPATCH_AUTH_URL: fake.tokenUrl,
+		PI_DISPATCH_CALLBACK_PORT: "0",
+		// No browser may open from a test (the test plays the browser): xdg-open, where installed,
+		// runs $BROWSER, and `true` does nothing.
+		BROWSER: "true",
+		DISPLAY: "",
+	};
+	return {
+		fake,
+		root,
+		home,
+		agentDir,
+		codexHome,
+		store,
+		env,
+		tokens,
+		async seed(accounts, labels) {
+			await seedAccounts(store, fake, { accounts, ...(labels ? { labels } : {}) }, tokens);
+			minted.push(...tokens.values());
+		},
+		async writePiLogin(accountId) {
+			const login = fake.issueTokens(accountId);
+			minted.push(login);
+			const entry = { type: "oauth", access: login.access, refresh: login.refresh, expires: login.expiresAt, accountId };
+			await writeFile(join(agentDir, "auth.json"), JSON.stringify({ "openai-codex": entry }), { mode: 0o600 });
+		},
+		async writeCodexLogin(accountId) {
+			const login = fake.issueTokens(accountId);
+			minted.push(login);
+			const tokens = { access_token: login.access, refresh_token: login.refresh, id_token: login.idToken, account_id: accountId };
+			await writeFile(join(codexHome, "auth.json"), JSON.stringify({ OPENAI_API_KEY: null, tokens }), { mode: 0o600 });
+		},
+		secrets() {
+			return [...minted, ...tokens.values()].flatMap((t) => [t.access, t.refresh, t.idToken]);
+		},
+		async close() {
+			await fake.close();
+			await rm(root, { recursive: true, force: true });
+		},
+	};
+}
+
+export function piArgs(extra: readonly string[]): string[] {
+	return [PI_CLI, "--no-session", "-ne", "-e", EXTENSION, "--model", MODEL, ...extra];
+}
+
+export interface PrintResult {
+	code: number | null;
+	stdout: string;
+	stderr: string;
+	/** Wall time from spawn to exit. */
+	ms: number;
+	/** From the last byte on stdout to exit: how long pi lingered after answering. */
+	exitAfterOutputMs: number | undefined;
+}
+
+/** `pi -p <prompt>`: one shot, stdin closed. Kills pi if it outlives `timeoutMs`. */
+export function runPrint(world: PiWorld, prompt: string, timeoutMs = 20_000): Promise<PrintResult> {
+	const started = Date.now();
+	const child = spawn(process.execPath, piArgs(["-p", prompt]), {
+		env: world.env,
+		cwd: world.root,
+		stdio: ["ignore", "pipe", "pipe"],
+	});
+	let stdout = "";
+	let stderr = "";
+	let lastOutput: number | undefined;
+	child.stdout.setEncoding("utf8").on("data", (d: string) => {
+		stdout += d;
+		lastOutput = Date.now();
+	});
+	child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+	const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+	return new Promise((resolve, reject) => {
+		child.on("error", reject);
+		child.on("close", (code) => {
+			clearTimeout(timer);
+			const now = Date.now();
+			resolve({ code, stdout, stderr, ms: now - started, exitAfterOutputMs: lastOutput && now - lastOutput });
+		});
+	});
+}

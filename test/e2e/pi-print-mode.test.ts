@@ -1,0 +1,106 @@
+/**
+ * `pi -p` with pi-dispatch: a prompt answered through the pool (and a failover on the way), the
+ * status table on stdout, and every bad input as one line on stderr, never a stack trace.
+ */
+import { readdir, writeFile } from "node:fs/promises";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { UsageSnapshot } from "../../src/usage/usage-snapshot.ts";
+import { createPiWorld, type PiWorld, type PrintResult, runPrint } from "./helpers/pi-world.ts";
+
+let world: PiWorld;
+beforeEach(async () => {
+	world = await createPiWorld();
+});
+afterEach(async () => {
+	await world.close();
+});
+
+/** What the pool "last saw", so routing is decided before any usage poll lands. */
+function seenUsage(weeklyPercent: number, weeklyResetsInMs: number): UsageSnapshot {
+	const now = Date.now();
+	return {
+		primary: { usedPercent: 0, windowMinutes: 300, resetsAt: now + 3 * 3_600_000 },
+		secondary: { usedPercent: weeklyPercent, windowMinutes: 10080, resetsAt: now + weeklyResetsInMs },
+		planType: "plus",
+		observedAt: now,
+		source: "poll",
+	};
+}
+
+function expectOneLineErrors(result: PrintResult): void {
+	expect(result.stderr).not.toMatch(/^\s+at /m);
+	for (const secret of world.secrets()) expect(result.stdout + result.stderr).not.toContain(secret);
+}
+
+const DAY = 86_400_000;
+
+describe("pi -p with pi-dispatch", () => {
+	it("answers through the pool, fails over before the first token, and exits promptly", async () => {
+		await world.seed([{ accountId: "acct-a" }, { accountId: "acct-b" }], ["alpha", "beta"]);
+		// alpha's week resets soonest, so the policy tries it first; it is out of quota.
+		await world.store.update((data) => {
+			data.state["acct-a"] = { usage: seenUsage(10, 1 * DAY) };
+			data.state["acct-b"] = { usage: seenUsage(20, 6 * DAY) };
+		});
+		world.fake.setFault("acct-a", { kind: "usage-limit", resetsInSeconds: 7200 });
+		const result = await runPrint(world, "say hi");
+		expect(result.code).toBe(0);
+		expect(result.stdout).toBe("Hello from acct-b.\n");
+		expect(result.stderr).toMatch(/^alpha exhausted until \d\d:\d\d → beta$/m);
+		expectOneLineErrors(result);
+		// The answer is printed while pi shuts down: worker threads and timers must not keep it alive.
+		expect(result.exitAfterOutputMs).toBeLessThan(2000);
+	});
+
+	it("prints /dispatch-status as a table on stdout", async () => {
+		await world.seed([{ accountId: "acct-a", email: "a@example.test" }], ["alpha"]);
+		const result = await runPrint(world, "/dispatch-status");
+		expect(result.code).toBe(0);
+		const lines = result.stdout.trimEnd().split("\n");
+		expect(lines[0]).toBe(`pi-dispatch: 1 account (${world.store.file})`);
+		expect(lines[1]).toMatch(/^LABEL\s+EMAIL\s+PLAN\s+STATE\s+5H USED\s+WEEKLY USED\s+USAGE AGE\s+UPTIME\s+RESTARTS\s+IN FLIGHT\s+LAST ERROR$/);
+		expect(lines[2]).toMatch(/^alpha\s+-\s+plus\s+available\s+0% \(\d\d:\d\d\)\s+0% \(\w{3} \d\d:\d\d\)\s+\d+s ago\s+\d+s\s+0\s+0\s+-$/);
+		expectOneLineErrors(result);
+	});
+
+	it("names a corrupt accounts file in one line, keeps it and a backup, and answers nothing", async () => {
+		await world.seed([{ accountId: "acct-a" }]);
+		await writeFile(world.store.file, '{"schema": 1, "accounts": [');
+		const result = await runPrint(world, "say hi");
+		expect(result.code).toBe(1);
+		const lines = result.stderr.trim().split("\n");
+		expect(lines.length).toBeLessThanOrEqual(2);
+		for (const line of lines) expect(line).toContain(`${world.store.file} is unreadable (not valid JSON`);
+		expect(result.stdout).toBe("");
+		const kept = await readdir(world.home);
+		expect(kept).toContain("accounts.json");
+		expect(kept.some((name) => name.startsWith("accounts.json") && name.includes("corrupt"))).toBe(true);
+		expectOneLineErrors(result);
+	});
+
+	it("says how to add an account when there is none", async () => {
+		const result = await runPrint(world, "say hi");
+		expect(result.code).toBe(1);
+		expect(result.stderr.trim()).toBe(
+			"pi-dispatch has no Codex accounts yet. Run /dispatch-login to add one (or /dispatch-import).",
+		);
+	});
+
+	it("reports an account whose login expired, and a dead network, in one line", async () => {
+		await world.seed([{ accountId: "acct-a" }, { accountId: "acct-b" }], ["alpha", "beta"]);
+		await world.store.update((data) => {
+			data.accounts[0]!.needsLogin = { since: Date.now(), reason: "The refresh token was already used" };
+		});
+		// Nothing listens there any more: every connection is refused.
+		const dead = await createPiWorld();
+		const deadUrl = dead.fake.baseUrl;
+		await dead.close();
+		world.env.PI_DISPATCH_CODEX_BASE_URL = deadUrl;
+		const result = await runPrint(world, "say hi");
+		expect(result.code).toBe(1);
+		const message = result.stderr.trim();
+		expect(message.split("\n")).toHaveLength(1);
+		expect(message).toMatch(/^pi-dispatch: no Codex account could serve this request \(alpha: needs login; beta: .*\)\. Last error: /);
+		expectOneLineErrors(result);
+	});
+});
