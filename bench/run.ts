@@ -6,7 +6,8 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type BenchOptions, parseBenchArgs, type ScenarioName, USAGE } from "./lib/args.ts";
+import { type ActorWorker, actorWorkerBuild } from "./lib/actor-build.ts";
+import { type BenchOptions, parseBenchArgs, SCENARIO_NAMES, type ScenarioName, USAGE } from "./lib/args.ts";
 import { machineInfo } from "./lib/machine.ts";
 import type { ScenarioResult } from "./lib/report.ts";
 import type { Scenario } from "./lib/scenario.ts";
@@ -34,6 +35,8 @@ const DEFAULT_OUT = fileURLToPath(new URL("./results/latest.json", import.meta.u
 
 export interface BenchReport {
 	machine: ReturnType<typeof machineInfo>;
+	/** The compiled actor worker every scenario ran (except the probes marked "source"). */
+	actorWorker: ActorWorker;
 	options: { scenarios: string[]; samples: number | null; quick: boolean };
 	durationMs: number;
 	scenarios: (ScenarioResult & { durationMs: number; failed?: string })[];
@@ -44,6 +47,9 @@ const log = (message: string) => process.stderr.write(`${message}\n`);
 async function main(options: BenchOptions): Promise<BenchReport> {
 	const machine = machineInfo();
 	const t0 = performance.now();
+	const actorWorker = await actorWorkerBuild(log);
+	// The core's own switch: actors start from the build, as in an installed package.
+	process.env.PI_DISPATCH_ACTOR_WORKER = actorWorker.entry;
 	const upstream = await startUpstream();
 	const scenarios: BenchReport["scenarios"] = [];
 	try {
@@ -67,6 +73,7 @@ async function main(options: BenchOptions): Promise<BenchReport> {
 	}
 	return {
 		machine,
+		actorWorker,
 		options: { scenarios: options.scenarios, samples: options.samples ?? null, quick: options.quick },
 		durationMs: Math.round(performance.now() - t0),
 		scenarios,
@@ -79,6 +86,7 @@ function header(report: BenchReport): string {
 		`pi-dispatch bench — ${m.date}, ${(report.durationMs / 1000).toFixed(1)} s${report.options.quick ? " (--quick)" : ""}`,
 		`${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, load ${m.loadAverage.join("/")}; node ${m.node}; ` +
 			`pi-ai ${m.piAi}; commit ${m.gitCommit.slice(0, 10)}${m.gitDirty ? " (dirty tree)" : ""}`,
+		`actors run ${report.actorWorker.entry} (${report.actorWorker.origin}).`,
 		"TTFT = call → first text_delta. Δ = this arm's p50/p99 minus the baseline arm sampled alongside it.",
 	].join("\n");
 }
@@ -88,7 +96,9 @@ if (parsed === "help") {
 	process.stdout.write(`${USAGE}\n`);
 } else {
 	const report = await main(parsed);
-	const out = parsed.out ?? (parsed.quick ? undefined : DEFAULT_OUT);
+	// Only a full run replaces the published results; a partial or quick one needs --out.
+	const complete = !parsed.quick && parsed.samples === undefined && parsed.scenarios.length === SCENARIO_NAMES.length;
+	const out = parsed.out ?? (complete ? DEFAULT_OUT : undefined);
 	if (out) {
 		await mkdir(dirname(resolve(out)), { recursive: true });
 		await writeFile(out, `${JSON.stringify(report, null, "\t")}\n`);

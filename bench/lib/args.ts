@@ -20,7 +20,7 @@ export interface BenchOptions {
 	quick: boolean;
 	/** Print the results as JSON on stdout instead of the table. */
 	json: boolean;
-	/** Results file; by default bench/results/latest.json, none with --quick. */
+	/** Results file; by default bench/results/latest.json for a full run (all scenarios, default sizes), else none. */
 	out: string | undefined;
 }
 

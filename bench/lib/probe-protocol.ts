@@ -1,6 +1,10 @@
 import type { AccountTokens, UpstreamUrls } from "./upstream-protocol.ts";
 
+/** The compiled worker entry (what an installed package runs) or the type-stripped `.ts` source. */
+export type WorkerKind = "build" | "source";
+
 export interface ProbeJob {
+	worker: WorkerKind;
 	upstream: UpstreamUrls;
 	accounts: AccountTokens[];
 	/** Quiet time before each RSS reading. */
@@ -8,6 +12,7 @@ export interface ProbeJob {
 }
 
 export interface ProbeResult {
+	worker: WorkerKind;
 	actors: number;
 	/** Per actor: ms from `Supervisor.start` until that actor said `ready`. */
 	readyMs: number[];

@@ -7,7 +7,14 @@ const PROBE = fileURLToPath(new URL("../probes/actor-probe.ts", import.meta.url)
 
 export function runActorProbe(job: ProbeJob): Promise<ProbeResult> {
 	return new Promise((resolve, reject) => {
-		const child = fork(PROBE, [], { execArgv: ["--expose-gc"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+		const env = { ...process.env };
+		// Without the override the core picks workers/account-actor.ts, run with type stripping.
+		if (job.worker === "source") delete env.PI_DISPATCH_ACTOR_WORKER;
+		const child = fork(PROBE, [], {
+			env,
+			execArgv: ["--expose-gc", "--disable-warning=ExperimentalWarning"],
+			stdio: ["ignore", "inherit", "inherit", "ipc"],
+		});
 		child.once("message", (message: ProbeResult | { error: string }) => {
 			if ("error" in message) reject(new Error(`actor probe: ${message.error}`));
 			else resolve(message);

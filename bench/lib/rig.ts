@@ -17,6 +17,7 @@ import { piCodexClient } from "../../test/helpers/dispatch-harness.ts";
 import { benchModel, type CodexModel } from "./client.ts";
 import type { Upstream } from "./upstream.ts";
 import type { AccountTokens } from "./upstream-protocol.ts";
+import { sleep, waitUntil } from "./wait.ts";
 
 export interface Rig {
 	home: string;
@@ -33,6 +34,8 @@ export interface RigOptions {
 	/** Shared state already in the store (e.g. a cooldown another pi process wrote). */
 	shared?: Record<string, SharedAccountState>;
 	supervisor?: Partial<SupervisorOptions>;
+	/** Quiet time after start-up, before the rig is handed out (default 300 ms). */
+	settleMs?: number;
 }
 
 export async function startRig(upstream: Upstream, accounts: AccountTokens[], options: RigOptions = {}): Promise<Rig> {
@@ -46,6 +49,14 @@ export async function startRig(upstream: Upstream, accounts: AccountTokens[], op
 	const t0 = performance.now();
 	const supervisor = await runtime.supervisor();
 	const startMs = performance.now() - t0;
+	// Each actor polls its usage at start and writes it to the store, which the supervisor then
+	// reloads: a burst of work that would land on the first samples. Measure the steady state.
+	await waitUntil(
+		() => supervisor.accounts().every((view) => view.snapshot.usage || view.snapshot.lastError),
+		"the actors' start-up usage polls",
+		15_000,
+	);
+	await sleep(options.settleMs ?? 300);
 	const model = benchModel(upstream.baseUrl);
 	return {
 		home,

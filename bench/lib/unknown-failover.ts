@@ -15,6 +15,7 @@
  */
 import type { SimpleStreamOptions } from "@earendil-works/pi-ai";
 import { unavailableReason } from "../../src/supervisor/selection-policy.ts";
+import type { SupervisorOptions } from "../../src/supervisor/supervisor-options.ts";
 import type { Fault } from "../../test/fake-codex/index.ts";
 import { benchContext, directStream } from "./client.ts";
 import type { Arm } from "./interleave.ts";
@@ -41,14 +42,19 @@ export interface UnknownFailoverKit {
 	close(): Promise<void>;
 }
 
-export async function unknownFailoverKit(upstream: Upstream, prefix: string, settleMs: number) {
+export async function unknownFailoverKit(
+	upstream: Upstream,
+	prefix: string,
+	settleMs: number,
+	supervisor: Partial<SupervisorOptions> = {},
+) {
 	const [exhausted, healthy, probe] = await upstream.addAccounts([
 		{ accountId: `${prefix}-a` },
 		{ accountId: `${prefix}-b` },
 		{ accountId: `${prefix}-probe` },
 	]);
 	await upstream.setUsage(healthy!.accountId, { primary: { usedPercent: 1 } });
-	const rig = await startRig(upstream, [exhausted!, healthy!]);
+	const rig = await startRig(upstream, [exhausted!, healthy!], { supervisor });
 	const context = benchContext();
 	let misroutes = 0;
 

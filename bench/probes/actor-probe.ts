@@ -40,7 +40,7 @@ async function probe(job: ProbeJob): Promise<ProbeResult> {
 	const rssAfter = await settledRss();
 	await runtime.stop();
 	await rm(home, { recursive: true, force: true });
-	return { actors: job.accounts.length, readyMs, allReadyMs, notReady, rssBefore, rssAfter };
+	return { worker: job.worker, actors: job.accounts.length, readyMs, allReadyMs, notReady, rssBefore, rssAfter };
 }
 
 process.once("message", (job: ProbeJob) => {

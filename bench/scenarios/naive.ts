@@ -127,6 +127,7 @@ function naiveArm(upstream: Upstream, kit: UnknownFailoverKit, options: { maxRet
 	const context = benchContext();
 	const attemptsOnA = 1 + (options.maxRetries ?? 0);
 	return async () => {
+		const before = await upstream.hits(kit.exhausted.accountId);
 		await upstream.setFault(kit.exhausted.accountId, fault, attemptsOnA);
 		const accounts = new NaiveAccounts(
 			[
@@ -138,6 +139,10 @@ function naiveArm(upstream: Upstream, kit: UnknownFailoverKit, options: { maxRet
 		const stream = naiveStreamWrapper(accounts, streamSimpleOpenAICodexResponses);
 		const timing = await timeStream(() => stream(kit.rig.model, context, { transport: "sse", ...options }));
 		await upstream.clearFault(kit.exhausted.accountId);
+		const after = await upstream.hits(kit.exhausted.accountId);
+		if (after.faulted - before.faulted !== attemptsOnA) {
+			return `naive: ${after.faulted - before.faulted} of ${attemptsOnA} attempts reached ${kit.exhausted.accountId}`;
+		}
 		return ttftOf(timing);
 	};
 }

@@ -4,13 +4,14 @@
  * p99, main-thread event-loop delay p99, errors. Each client is its own pi session, so sessions
  * stick to accounts as they do in pi; the dispatcher's p-queue bounds (16 per account, 64 overall)
  * apply, direct has none. Then, in fresh processes (probes/actor-probe.ts): actor cold start
- * (supervisor start → each actor ready) and RSS per actor ((RSS with N actors − RSS before) / N).
+ * (supervisor start → each actor ready) and RSS per actor ((RSS with N actors − RSS before) / N),
+ * from the compiled worker (what an installed package runs) and, for one actor, from the .ts source.
  */
 import { sampleCount } from "../lib/args.ts";
 import { benchContext, directStream } from "../lib/client.ts";
 import { closedLoop, type LoadResult } from "../lib/closed-loop.ts";
 import { runActorProbe } from "../lib/probe.ts";
-import type { ProbeResult } from "../lib/probe-protocol.ts";
+import type { ProbeResult, WorkerKind } from "../lib/probe-protocol.ts";
 import type { Row } from "../lib/report.ts";
 import { accountInits, startRig } from "../lib/rig.ts";
 import type { Scenario, ScenarioContext } from "../lib/scenario.ts";
@@ -34,7 +35,9 @@ export const scale: Scenario = {
 	async run(context) {
 		const accountCounts = context.options.quick ? [1, 4] : [1, 4, 16];
 		const probes: ProbeResult[] = [];
-		for (const n of context.options.quick ? [2] : accountCounts) probes.push(await probe(context, n));
+		for (const n of accountCounts) probes.push(await probe(context, n, "build"));
+		// The same start-up from the .ts source, which Node runs with type stripping (pi -e src/…).
+		probes.push(await probe(context, 1, "source"));
 		const combos: Combo[] = [];
 		for (const n of accountCounts) combos.push(...(await load(context, n)));
 		const rows = [...combos.map(comboRow), ...probes.flatMap(probeRows)];
@@ -84,10 +87,20 @@ async function load({ upstream, options, log }: ScenarioContext, accounts: numbe
 	return combos;
 }
 
-async function probe({ upstream, options, log }: ScenarioContext, actors: number): Promise<ProbeResult> {
-	log(`scale: cold start and RSS with ${actors} actor(s), in a fresh process`);
-	const accounts = await upstream.addAccounts(accountInits(`probe${actors}`, actors));
-	return runActorProbe({ upstream, accounts, settleMs: options.quick ? 100 : 500 });
+async function probe(
+	{ upstream, options, log }: ScenarioContext,
+	actors: number,
+	worker: WorkerKind,
+): Promise<ProbeResult> {
+	log(`scale: cold start and RSS with ${actors} actor(s) from the ${worker}, in a fresh process`);
+	const accounts = await upstream.addAccounts(accountInits(`probe-${worker}${actors}`, actors));
+	const { origin, baseUrl, tokenUrl, authorizeUrl } = upstream;
+	return runActorProbe({
+		worker,
+		upstream: { origin, baseUrl, tokenUrl, authorizeUrl },
+		accounts,
+		settleMs: options.quick ? 100 : 500,
+	});
 }
 
 function comboRow(c: Combo): Row {
@@ -112,7 +125,7 @@ function probeRows(p: ProbeResult): Row[] {
 	const ready = summarize(p.readyMs);
 	return [
 		{
-			scenario: `actor cold start, ${p.actors} at once: per actor`,
+			scenario: `actor cold start, ${p.actors} at once (${p.worker}): per actor`,
 			samples: p.actors,
 			p50: ready.p50,
 			p99: ready.p99,
@@ -121,7 +134,7 @@ function probeRows(p: ProbeResult): Row[] {
 			met: ready.p99 <= TARGET_COLD_START_MS && p.notReady === 0,
 		},
 		{
-			scenario: `RSS per actor (${p.actors} actors)`,
+			scenario: `RSS per actor, ${p.actors} actor(s) (${p.worker})`,
 			samples: p.actors,
 			value: rssPerActor(p),
 			unit: "MB",

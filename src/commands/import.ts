@@ -16,7 +16,7 @@ import { safeOneLine } from "./text-format.ts";
 
 /** README-ready: what to do after importing pi's own login. */
 export const PI_LOGIN_NOTE =
-	"pi still keeps its own copy of this login in auth.json and refreshes it, and a ChatGPT refresh token works only once, so the two copies will log each other out. Run /logout in pi and choose OpenAI Codex: pi-dispatch serves openai-codex from its own pool.";
+	"pi keeps its own copy of this login in auth.json and refreshes it before Codex requests; a ChatGPT refresh token works only once, so the two copies will log each other out. Run /logout in pi and pick OpenAI (ChatGPT Plus/Pro): pi-dispatch now serves openai-codex from its own pool.";
 
 /** README-ready: what to do after importing the Codex CLI's login. */
 export const CODEX_CLI_NOTE =

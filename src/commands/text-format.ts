@@ -20,7 +20,7 @@ export function formatPercent(value: number): string {
  * Error text as one line without secrets: a JWT, a bearer token or a `*_token` value never reaches
  * the screen, even when some upstream message quoted one.
  */
-export function safeOneLine(text: string, maxLength = 300): string {
+export function safeOneLine(text: string, maxLength = 600): string {
 	const clean = text
 		.replace(/eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g, "[token]")
 		.replace(/\b(Bearer)\s+\S+/gi, "$1 [token]")

@@ -3,16 +3,18 @@
  * status table on stdout, and every bad input as one line on stderr, never a stack trace.
  */
 import { readdir, writeFile } from "node:fs/promises";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { it as base, describe, expect } from "vitest";
 import type { UsageSnapshot } from "../../src/usage/usage-snapshot.ts";
 import { createPiWorld, type PiWorld, type PrintResult, runPrint } from "./helpers/pi-world.ts";
 
-let world: PiWorld;
-beforeEach(async () => {
-	world = await createPiWorld();
-});
-afterEach(async () => {
-	await world.close();
+/** Each test gets its own backend and folders, so the tests can run side by side. */
+const it = base.extend<{ world: PiWorld }>({
+	// biome-ignore lint/correctness/noEmptyPattern: vitest fixtures must destructure their context
+	world: async ({}, use) => {
+		const world = await createPiWorld();
+		await use(world);
+		await world.close();
+	},
 });
 
 /** What the pool "last saw", so routing is decided before any usage poll lands. */
@@ -27,15 +29,15 @@ function seenUsage(weeklyPercent: number, weeklyResetsInMs: number): UsageSnapsh
 	};
 }
 
-function expectOneLineErrors(result: PrintResult): void {
+function expectOneLineErrors(world: PiWorld, result: PrintResult): void {
 	expect(result.stderr).not.toMatch(/^\s+at /m);
 	for (const secret of world.secrets()) expect(result.stdout + result.stderr).not.toContain(secret);
 }
 
 const DAY = 86_400_000;
 
-describe("pi -p with pi-dispatch", () => {
-	it("answers through the pool, fails over before the first token, and exits promptly", async () => {
+describe.concurrent("pi -p with pi-dispatch", () => {
+	it("answers through the pool, fails over before the first token, and exits promptly", async ({ world }) => {
 		await world.seed([{ accountId: "acct-a" }, { accountId: "acct-b" }], ["alpha", "beta"]);
 		// alpha's week resets soonest, so the policy tries it first; it is out of quota.
 		await world.store.update((data) => {
@@ -47,23 +49,27 @@ describe("pi -p with pi-dispatch", () => {
 		expect(result.code).toBe(0);
 		expect(result.stdout).toBe("Hello from acct-b.\n");
 		expect(result.stderr).toMatch(/^alpha exhausted until \d\d:\d\d → beta$/m);
-		expectOneLineErrors(result);
+		expectOneLineErrors(world, result);
 		// The answer is printed while pi shuts down: worker threads and timers must not keep it alive.
 		expect(result.exitAfterOutputMs).toBeLessThan(2000);
 	});
 
-	it("prints /dispatch-status as a table on stdout", async () => {
+	it("prints /dispatch-status as a table on stdout", async ({ world }) => {
 		await world.seed([{ accountId: "acct-a", email: "a@example.test" }], ["alpha"]);
 		const result = await runPrint(world, "/dispatch-status");
 		expect(result.code).toBe(0);
 		const lines = result.stdout.trimEnd().split("\n");
 		expect(lines[0]).toBe(`pi-dispatch: 1 account (${world.store.file})`);
-		expect(lines[1]).toMatch(/^LABEL\s+EMAIL\s+PLAN\s+STATE\s+5H USED\s+WEEKLY USED\s+USAGE AGE\s+UPTIME\s+RESTARTS\s+IN FLIGHT\s+LAST ERROR$/);
-		expect(lines[2]).toMatch(/^alpha\s+-\s+plus\s+available\s+0% \(\d\d:\d\d\)\s+0% \(\w{3} \d\d:\d\d\)\s+\d+s ago\s+\d+s\s+0\s+0\s+-$/);
-		expectOneLineErrors(result);
+		expect(lines[1]).toMatch(
+			/^LABEL\s+EMAIL\s+PLAN\s+STATE\s+5H USED\s+WEEKLY USED\s+USAGE AGE\s+UPTIME\s+RESTARTS\s+IN FLIGHT\s+LAST ERROR$/,
+		);
+		expect(lines[2]).toMatch(
+			/^alpha\s+-\s+plus\s+available\s+0% \(\d\d:\d\d\)\s+0% \(\w{3} \d\d:\d\d\)\s+\d+s ago\s+\d+s\s+0\s+0\s+-$/,
+		);
+		expectOneLineErrors(world, result);
 	});
 
-	it("names a corrupt accounts file in one line, keeps it and a backup, and answers nothing", async () => {
+	it("names a corrupt accounts file in one line, keeps it and a backup, and answers nothing", async ({ world }) => {
 		await world.seed([{ accountId: "acct-a" }]);
 		await writeFile(world.store.file, '{"schema": 1, "accounts": [');
 		const result = await runPrint(world, "say hi");
@@ -75,10 +81,10 @@ describe("pi -p with pi-dispatch", () => {
 		const kept = await readdir(world.home);
 		expect(kept).toContain("accounts.json");
 		expect(kept.some((name) => name.startsWith("accounts.json") && name.includes("corrupt"))).toBe(true);
-		expectOneLineErrors(result);
+		expectOneLineErrors(world, result);
 	});
 
-	it("says how to add an account when there is none", async () => {
+	it("says how to add an account when there is none", async ({ world }) => {
 		const result = await runPrint(world, "say hi");
 		expect(result.code).toBe(1);
 		expect(result.stderr.trim()).toBe(
@@ -86,7 +92,7 @@ describe("pi -p with pi-dispatch", () => {
 		);
 	});
 
-	it("reports an account whose login expired, and a dead network, in one line", async () => {
+	it("reports an account whose login expired, and a dead network, in one line", async ({ world }) => {
 		await world.seed([{ accountId: "acct-a" }, { accountId: "acct-b" }], ["alpha", "beta"]);
 		await world.store.update((data) => {
 			data.accounts[0]!.needsLogin = { since: Date.now(), reason: "The refresh token was already used" };
@@ -100,7 +106,9 @@ describe("pi -p with pi-dispatch", () => {
 		expect(result.code).toBe(1);
 		const message = result.stderr.trim();
 		expect(message.split("\n")).toHaveLength(1);
-		expect(message).toMatch(/^pi-dispatch: no Codex account could serve this request \(alpha: needs login; beta: .*\)\. Last error: /);
-		expectOneLineErrors(result);
+		expect(message).toMatch(
+			/^pi-dispatch: no Codex account could serve this request \(alpha: needs login; beta: .*\)\. Last error: /,
+		);
+		expectOneLineErrors(world, result);
 	});
 });

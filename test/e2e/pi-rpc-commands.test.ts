@@ -35,7 +35,9 @@ describe("pi --mode rpc with pi-dispatch", () => {
 		rpc.answer(offer as never, { confirmed: true });
 		await rpc.waitFor((e) => e.method === "notify" && e.message === PI_LOGIN_NOTE);
 		expect(rpc.notifications()).toContainEqual({
-			message: expect.stringMatching(/^Imported pi@example\.test \(plus\) from pi's login \(.*auth\.json\) as account-1\.$/),
+			message: expect.stringMatching(
+				/^Imported pi@example\.test \(plus\) from pi's login \(.*auth\.json\) as account-1\.$/,
+			),
 			level: "info",
 		});
 
@@ -44,7 +46,9 @@ describe("pi --mode rpc with pi-dispatch", () => {
 		let from = rpc.events.length;
 		await rpc.prompt("/dispatch-import");
 		expect(rpc.notifications(from).map((n) => n.message)).toEqual([
-			expect.stringMatching(/^pi@example\.test \(plus\) from pi's login .* is already account-1; kept its current login\.$/),
+			expect.stringMatching(
+				/^pi@example\.test \(plus\) from pi's login .* is already account-1; kept its current login\.$/,
+			),
 			expect.stringMatching(/^Imported cli@example\.test \(pro\) from the Codex CLI's login .* as account-2\.$/),
 			expect.stringMatching(/^The Codex CLI refreshes its copy/),
 		]);
@@ -100,10 +104,18 @@ describe("pi --mode rpc with pi-dispatch", () => {
 		const servedBy = text.includes("acct-pi") ? "account-1" : "account-2";
 		const warnings = rpc.notifications(from).filter((n) => n.level === "warning");
 		expect(warnings).toEqual([
-			{ message: "work ran out of quota: the /dispatch-use pin is cleared and pi-dispatch picks accounts again.", level: "warning" },
-			{ message: expect.stringMatching(new RegExp(`^work exhausted until \\d\\d:\\d\\d → ${servedBy}$`)), level: "warning" },
+			{
+				message: "work ran out of quota: the /dispatch-use pin is cleared and pi-dispatch picks accounts again.",
+				level: "warning",
+			},
+			{
+				message: expect.stringMatching(new RegExp(`^work exhausted until \\d\\d:\\d\\d → ${servedBy}$`)),
+				level: "warning",
+			},
 		]);
-		await rpc.waitFor((e) => e.method === "setStatus" && String(e.statusText).startsWith(`codex: ${servedBy}`), { from });
+		await rpc.waitFor((e) => e.method === "setStatus" && String(e.statusText).startsWith(`codex: ${servedBy}`), {
+			from,
+		});
 
 		// /dispatch-status: plain text through notify in RPC mode.
 		from = rpc.events.length;

@@ -4,7 +4,7 @@ import { setupDemo } from "./demo.ts";
 import { startFakeCodex } from "./server.ts";
 import type { FakeTokens } from "./types.ts";
 
-// node test/fake-codex/cli.ts [--accounts N] [--demo] [--port P]
+// node test/fake-codex/cli.ts [--accounts N] [--demo] [--port P] [--websocket serve|refuse]
 // Prints one JSON line {origin, baseUrl, tokenUrl, authorizeUrl, accounts} and
 // serves until SIGTERM/SIGINT, or until stdin ends when stdin is a pipe (so a
 // parent that dies takes the server with it).
@@ -14,10 +14,14 @@ const { values } = parseArgs({
 		accounts: { type: "string" },
 		demo: { type: "boolean", default: false },
 		port: { type: "string" },
+		websocket: { type: "string", default: "refuse" },
 	},
 });
+if (values.websocket !== "serve" && values.websocket !== "refuse") {
+	throw new Error(`--websocket must be serve or refuse, not ${values.websocket}`);
+}
 
-const fake = await startFakeCodex({ port: values.port ? Number(values.port) : 0 });
+const fake = await startFakeCodex({ port: values.port ? Number(values.port) : 0, websocket: values.websocket });
 let accounts: Array<{ accountId: string; tokens: FakeTokens }>;
 if (values.demo) {
 	accounts = setupDemo(fake);

@@ -18,6 +18,7 @@ export type {
 	TokenKnobs,
 	UsageOverride,
 	UsageSnapshot,
+	WebSocketMode,
 	WindowInit,
 	WindowState,
 } from "./types.ts";

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import type { Duplex } from "node:stream";
+import { WebSocketServer } from "ws";
 import { createAccount, currentUsage, patchWindow } from "./accounts.ts";
-import { header, sendJson } from "./http-util.ts";
+import { sendJson } from "./http-util.ts";
 import { handleAuthorize } from "./oauth-authorize-route.ts";
 import { handleToken } from "./oauth-token-route.ts";
 import { handleResponses } from "./responses-route.ts";
@@ -11,9 +11,11 @@ import type { RouteContext } from "./route-context.ts";
 import { FakeState } from "./state.ts";
 import type { FakeCodex, StartOptions } from "./types.ts";
 import { handleUsage } from "./usage-route.ts";
+import { WebSocketHub } from "./websocket-hub.ts";
+import { handleUpgrade } from "./websocket-upgrade.ts";
 
 // The HTTP server: routing, socket tracking for crash()/close(), and the
-// refused WebSocket upgrade that makes pi-ai's "auto" transport fall back to SSE.
+// WebSocket upgrades of the responses path (served or refused, see websocket-upgrade.ts).
 
 type Handler = (ctx: RouteContext) => Promise<void>;
 
@@ -23,8 +25,6 @@ const ROUTES: Record<string, Handler> = {
 	"POST /oauth/token": handleToken,
 	"GET /oauth/authorize": handleAuthorize,
 };
-
-const RESPONSES_PATH = "/backend-api/codex/responses";
 
 function dispatch(state: FakeState, req: IncomingMessage, res: ServerResponse, isDown: () => boolean): void {
 	const url = new URL(req.url ?? "/", "http://127.0.0.1");
@@ -48,27 +48,6 @@ function dispatch(state: FakeState, req: IncomingMessage, res: ServerResponse, i
 	});
 }
 
-// Refuse WebSocket upgrades with 426 so clients fall back to the SSE transport.
-function refuseUpgrade(state: FakeState, req: IncomingMessage, socket: Duplex): void {
-	const url = new URL(req.url ?? "/", "http://127.0.0.1");
-	const isResponses = url.pathname === RESPONSES_PATH;
-	if (isResponses) {
-		state.log({
-			route: "responses",
-			status: 426,
-			at: Date.now(),
-			websocket: true,
-			accountId: header(req, "chatgpt-account-id"),
-			sessionId: header(req, "session-id") ?? header(req, "session_id"),
-		});
-	}
-	const status = isResponses ? "426 Upgrade Required" : "404 Not Found";
-	const body = JSON.stringify({ detail: isResponses ? "WebSocket transport is not available" : "Not Found" });
-	socket.end(
-		`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-	);
-}
-
 function listen(server: Server, port: number): Promise<number> {
 	return new Promise((resolve, reject) => {
 		server.once("error", reject);
@@ -88,12 +67,19 @@ export async function startFakeCodex(opts: StartOptions = {}): Promise<FakeCodex
 		sockets.add(socket);
 		socket.on("close", () => sockets.delete(socket));
 	});
-	server.on("upgrade", (req, socket) => refuseUpgrade(state, req, socket));
+	const hub = new WebSocketHub(opts.websocket ?? "refuse");
+	// noServer: the upgrade is authenticated (and faults applied) before ws completes it.
+	const wss = new WebSocketServer({ noServer: true });
+	server.on("upgrade", (req, socket, head) => handleUpgrade({ state, hub, wss }, req, socket, head));
 	const port = await listen(server, opts.port ?? 0);
 	const origin = `http://127.0.0.1:${port}`;
 	let closing: Promise<void> | undefined;
 
 	const destroyAll = () => {
+		hub.down = true;
+		hub.open.clear();
+		wss.close();
+		// Upgraded sockets are in `sockets` too: this also breaks every WebSocket.
 		for (const socket of sockets) socket.destroy();
 		sockets.clear();
 	};
@@ -156,6 +142,15 @@ export async function startFakeCodex(opts: StartOptions = {}): Promise<FakeCodex
 		set rejectForeignReasoning(value) {
 			state.rejectForeignReasoning = value;
 		},
+		get websocket() {
+			return hub.mode;
+		},
+		set websocket(value) {
+			hub.mode = value;
+		},
+		websocketConnectionCount: (accountId) => hub.count(accountId),
+		openWebSocketCount: () => hub.open.size,
+		forgetWebSocketResponses: () => hub.forgetBaselines(),
 		requests: state.requests,
 		tokenCallCount: (accountId) =>
 			state.requests.filter((r) => r.route === "token" && (accountId === undefined || r.accountId === accountId))

@@ -83,8 +83,10 @@ export interface RequestLogEntry {
 	sessionId?: string;
 	body?: unknown;
 	fault?: Fault["kind"];
-	/** True for a refused WebSocket upgrade. */
+	/** True on the WebSocket transport: one entry per response.create frame, or a refused upgrade. */
 	websocket?: boolean;
+	/** True when the entry is a WebSocket upgrade that was refused (426, 401) or reset; it has no body. */
+	upgrade?: boolean;
 	/** True when the client went away before the answer was complete (abort, timeout). */
 	clientClosed?: boolean;
 }
@@ -105,6 +107,9 @@ export interface TokenKnobs {
 	delayMs: number;
 	fault?: "server-error" | "invalid-grant" | "hang";
 }
+
+/** "serve" answers WebSocket upgrades on the responses path; "refuse" answers 426 (pi-ai then uses SSE). */
+export type WebSocketMode = "serve" | "refuse";
 
 export interface FakeCodex {
 	/** http://127.0.0.1:PORT */
@@ -128,6 +133,14 @@ export interface FakeCodex {
 	/** Account that logs in on /oauth/authorize without login_hint; addAccount sets it to the newest account. */
 	nextLoginAccountId: string | undefined;
 	rejectForeignReasoning: boolean;
+	/** WebSocket transport on the responses path; default "refuse" (see StartOptions.websocket). */
+	websocket: WebSocketMode;
+	/** Accepted WebSocket upgrades so far (for one account, or all). */
+	websocketConnectionCount(accountId?: string): number;
+	/** WebSocket connections open right now. */
+	openWebSocketCount(): number;
+	/** Drop every open connection's previous_response_id state, as a service that lost it would. */
+	forgetWebSocketResponses(): void;
 	readonly requests: RequestLogEntry[];
 	tokenCallCount(accountId?: string): number;
 	/** Resolves with the first logged request (past or future) that matches. */
@@ -139,4 +152,6 @@ export interface FakeCodex {
 export interface StartOptions {
 	port?: number;
 	accounts?: FakeAccountInit[];
+	/** Default "refuse", so clients on transport "auto" use SSE unless a test opts in. */
+	websocket?: WebSocketMode;
 }

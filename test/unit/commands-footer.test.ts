@@ -101,7 +101,12 @@ describe("SessionWatch", () => {
 		} finally {
 			watch.stop();
 		}
-		supervisor.emit("failover", { sessionKey: "s1", from: { id: "b", label: "b" }, to: { id: "a", label: "a" }, reason: "failed" });
+		supervisor.emit("failover", {
+			sessionKey: "s1",
+			from: { id: "b", label: "b" },
+			to: { id: "a", label: "a" },
+			reason: "failed",
+		});
 		expect(ui.notes).toHaveLength(1);
 	});
 
@@ -112,7 +117,12 @@ describe("SessionWatch", () => {
 			throw new Error("stale context");
 		};
 		const watch = new SessionWatch(supervisor as unknown as Supervisor, "s1", ui, { redrawDelayMs: 1 });
-		supervisor.emit("failover", { sessionKey: "s1", from: { id: "a", label: "a" }, to: { id: "a", label: "a" }, reason: "failed" });
+		supervisor.emit("failover", {
+			sessionKey: "s1",
+			from: { id: "a", label: "a" },
+			to: { id: "a", label: "a" },
+			reason: "failed",
+		});
 		expect(supervisor.listenerCount("failover")).toBe(0);
 		watch.stop();
 	});

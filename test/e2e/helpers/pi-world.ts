@@ -79,14 +79,27 @@ export async function createPiWorld(): Promise<PiWorld> {
 		async writePiLogin(accountId) {
 			const login = fake.issueTokens(accountId);
 			minted.push(login);
-			const entry = { type: "oauth", access: login.access, refresh: login.refresh, expires: login.expiresAt, accountId };
+			const entry = {
+				type: "oauth",
+				access: login.access,
+				refresh: login.refresh,
+				expires: login.expiresAt,
+				accountId,
+			};
 			await writeFile(join(agentDir, "auth.json"), JSON.stringify({ "openai-codex": entry }), { mode: 0o600 });
 		},
 		async writeCodexLogin(accountId) {
 			const login = fake.issueTokens(accountId);
 			minted.push(login);
-			const tokens = { access_token: login.access, refresh_token: login.refresh, id_token: login.idToken, account_id: accountId };
-			await writeFile(join(codexHome, "auth.json"), JSON.stringify({ OPENAI_API_KEY: null, tokens }), { mode: 0o600 });
+			const tokens = {
+				access_token: login.access,
+				refresh_token: login.refresh,
+				id_token: login.idToken,
+				account_id: accountId,
+			};
+			await writeFile(join(codexHome, "auth.json"), JSON.stringify({ OPENAI_API_KEY: null, tokens }), {
+				mode: 0o600,
+			});
 		},
 		secrets() {
 			return [...minted, ...tokens.values()].flatMap((t) => [t.access, t.refresh, t.idToken]);

@@ -64,7 +64,10 @@ export class RpcPi {
 	}
 
 	/** The first event from index `from` on that matches, waiting up to `timeoutMs`. */
-	async waitFor(match: (event: RpcEvent) => boolean, opts: { from?: number; timeoutMs?: number } = {}): Promise<RpcEvent> {
+	async waitFor(
+		match: (event: RpcEvent) => boolean,
+		opts: { from?: number; timeoutMs?: number } = {},
+	): Promise<RpcEvent> {
 		const from = opts.from ?? 0;
 		return vi.waitFor(
 			() => {
@@ -77,7 +80,9 @@ export class RpcPi {
 	}
 
 	uiRequests(method: string, from = 0): UiRequest[] {
-		return this.events.slice(from).filter((e): e is UiRequest => e.type === "extension_ui_request" && e.method === method);
+		return this.events
+			.slice(from)
+			.filter((e): e is UiRequest => e.type === "extension_ui_request" && e.method === method);
 	}
 
 	notifications(from = 0): { message: string; level: string }[] {

@@ -1,0 +1,67 @@
+/**
+ * Which file the actors' worker threads run. An installed pi-dispatch runs the compiled build
+ * (dist/, where Node does not strip types), so the bench measures that: a private build of src/
+ * and workers/ in the temp folder, cached by a hash of the sources (tsc takes ~10 s on two cores).
+ * Private rather than dist/, which the test suite rebuilds while others may be running it.
+ * `PI_DISPATCH_ACTOR_WORKER` (the core's own override, set by the test suite) wins.
+ */
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { mkdir, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const ENTRY = join("workers", "account-actor.js");
+
+export interface ActorWorker {
+	/** Absolute path of the compiled worker entry. */
+	entry: string;
+	origin: "env" | "cached-build" | "fresh-build";
+}
+
+export async function actorWorkerBuild(log: (message: string) => void): Promise<ActorWorker> {
+	const override = process.env.PI_DISPATCH_ACTOR_WORKER;
+	if (override) return { entry: override, origin: "env" };
+	const dir = join(tmpdir(), "pi-dispatch-bench-build", sourceHash());
+	const entry = join(dir, ENTRY);
+	if (existsSync(entry)) return { entry, origin: "cached-build" };
+	log(`building the actor worker (tsc -p tsconfig.build.json) into ${dir}`);
+	const staging = `${dir}.tmp-${process.pid}`;
+	const tsc = join(ROOT, "node_modules", "typescript", "bin", "tsc");
+	execFileSync(process.execPath, [tsc, "-p", "tsconfig.build.json", "--outDir", staging], {
+		cwd: ROOT,
+		stdio: ["ignore", "ignore", "inherit"],
+	});
+	// ESM like the package, and bare imports (piscina, lru-cache, …) resolved from the checkout.
+	await writeFile(join(staging, "package.json"), '{ "type": "module" }\n');
+	await symlink(join(ROOT, "node_modules"), join(staging, "node_modules"), "dir");
+	await mkdir(join(dir, ".."), { recursive: true });
+	try {
+		await rename(staging, dir);
+	} catch {
+		await rm(staging, { recursive: true, force: true }); // another bench run built it first
+	}
+	return { entry, origin: "fresh-build" };
+}
+
+/** Everything tsc reads for the build: the sources and both tsconfigs. */
+function sourceHash(): string {
+	const hash = createHash("sha256");
+	const files = [
+		...listTs(join(ROOT, "src")),
+		...listTs(join(ROOT, "workers")),
+		join(ROOT, "tsconfig.json"),
+		join(ROOT, "tsconfig.build.json"),
+	].sort();
+	for (const file of files) hash.update(relative(ROOT, file)).update("\0").update(readFileSync(file)).update("\0");
+	return hash.digest("hex").slice(0, 16);
+}
+
+function listTs(dir: string): string[] {
+	return readdirSync(dir, { recursive: true, withFileTypes: true })
+		.filter((entry) => entry.isFile() && entry.name.endsWith(".ts"))
+		.map((entry) => join(entry.parentPath, entry.name));
+}
