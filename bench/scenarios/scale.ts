@@ -35,7 +35,7 @@ export const scale: Scenario = {
 	async run(context) {
 		const accountCounts = context.options.quick ? [1, 4] : [1, 4, 16];
 		const probes: ProbeResult[] = [];
-		for (const n of accountCounts) probes.push(await probe(context, n, "build"));
+		for (const n of context.options.quick ? [1] : accountCounts) probes.push(await probe(context, n, "build"));
 		// The same start-up from the .ts source, which Node runs with type stripping (pi -e src/…).
 		probes.push(await probe(context, 1, "source"));
 		const combos: Combo[] = [];

@@ -94,6 +94,7 @@ export class Dispatcher {
 		const waitedFor = new Set<string>();
 		let pending: { from: ActorHandle; reason: string; until?: number } | undefined;
 		let lastDetail: string | undefined;
+		const failures = new Map<string, string>();
 		for (;;) {
 			if (signal?.aborted) return this.#fail(request, "Request was aborted", "aborted");
 			const choice = this.#supervisor.choose(sessionKey, tried);
@@ -110,7 +111,7 @@ export class Dispatcher {
 			}
 			if (!choice) {
 				if (await this.#waitForRestartingActor(tried, waitedFor)) continue;
-				return this.#fail(request, this.#noAccountMessage(lastDetail));
+				return this.#fail(request, this.#noAccountMessage(lastDetail, failures));
 			}
 			const actor = this.#supervisor.actor(choice.id);
 			if (!actor) {
@@ -133,6 +134,7 @@ export class Dispatcher {
 			}
 			tried.add(choice.id);
 			lastDetail = outcome.detail ?? lastDetail;
+			failures.set(choice.id, outcome.reason);
 			pending = {
 				from: actor,
 				reason: outcome.reason,
@@ -255,11 +257,11 @@ export class Dispatcher {
 		return false;
 	}
 
-	#noAccountMessage(lastDetail: string | undefined): string {
+	#noAccountMessage(lastDetail: string | undefined, failures: ReadonlyMap<string, string>): string {
 		const accounts = this.#supervisor.accounts();
 		if (accounts.length === 0) return new NoAccountsError().message;
 		const now = Date.now();
-		const { lines, earliestReset } = this.#supervisor.unavailability(now);
+		const { lines, earliestReset } = this.#supervisor.unavailability(now, failures);
 		const anyExhausted = accounts.some((a) => (a.snapshot.cooldownUntil ?? 0) > now);
 		if (anyExhausted || !lastDetail) return allExhaustedMessage(lines, earliestReset, now);
 		return `pi-dispatch: no Codex account could serve this request (${lines.join("; ")}). Last error: ${lastDetail}`;

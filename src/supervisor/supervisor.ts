@@ -182,12 +182,16 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 		return this.#pins.get(sessionKey) ?? this.#sticky.get(sessionKey);
 	}
 
-	/** Why nothing can serve: one line per account, plus the earliest reset. */
-	unavailability(now: number): { lines: string[]; earliestReset: number | undefined } {
+	/** Why nothing can serve: one line per account (`failures`: what this request met), plus the earliest reset. */
+	unavailability(
+		now: number,
+		failures: ReadonlyMap<string, string> = new Map(),
+	): { lines: string[]; earliestReset: number | undefined } {
 		const lines: string[] = [];
 		let earliestReset: number | undefined;
 		for (const a of this.accounts()) {
-			const reason = unavailableReason({ ...a.snapshot, id: a.id }, now) ?? "busy";
+			// What this request met on the account, else why the policy skips it.
+			const reason = failures.get(a.id) ?? unavailableReason({ ...a.snapshot, id: a.id }, now) ?? "not tried";
 			const until = Math.max(a.snapshot.cooldownUntil ?? 0, exhaustedUntil(a.snapshot.usage) ?? 0);
 			if (reason === "exhausted" && until > now) earliestReset = Math.min(earliestReset ?? until, until);
 			lines.push(`${a.label}: ${reason}`);

@@ -1,4 +1,5 @@
 import type { RawData } from "ws";
+import type { ErrorReply } from "./errors.ts";
 import type { FakeState } from "./state.ts";
 import { invalidFrame, wrappedErrorEvent } from "./websocket-events.ts";
 import type { ConnectionRecord, WebSocketHub } from "./websocket-hub.ts";
@@ -21,7 +22,10 @@ export function serveConnection(deps: ConnectionDeps): void {
 	const abort = new AbortController();
 	let queue = Promise.resolve();
 	socket.on("message", (data: RawData, isBinary: boolean) => {
-		queue = queue.then(() => answerFrame(deps, data, isBinary, abort.signal)).catch(() => undefined);
+		queue = queue
+			.then(() => answerFrame(deps, data, isBinary, abort.signal))
+			// A bug in the fake shows up as a 500, as on the HTTP routes, not as a silent hang.
+			.catch((error: unknown) => sendError(deps, { status: 500, body: { detail: `fake-codex: ${String(error)}` } }));
 	});
 	socket.on("close", () => abort.abort());
 	// A reset connection reports an error before closing; close() does the rest.
@@ -52,5 +56,9 @@ function parseFrame(data: RawData): Record<string, unknown> | undefined {
 }
 
 function reject(deps: ConnectionDeps, message: string): Promise<void> {
-	return new WebSocketSink(deps.record.socket).sendRaw(wrappedErrorEvent(invalidFrame(message), {}));
+	return sendError(deps, invalidFrame(message));
+}
+
+function sendError(deps: ConnectionDeps, reply: ErrorReply): Promise<void> {
+	return new WebSocketSink(deps.record.socket).sendRaw(wrappedErrorEvent(reply, {}));
 }

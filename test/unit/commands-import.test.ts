@@ -172,3 +172,26 @@ describe("first session start with no accounts", () => {
 		expect(ui.dialogs).toEqual([]);
 	});
 });
+
+describe("session start while pi keeps its own Codex login", () => {
+	it("warns once per process that pi refreshes its own copy", async () => {
+		await importCommand().run("", commandEnv(h.runtime, recordingUI("rpc"), { piAgentDir, codexHome: dir }));
+		await vi.waitFor(() => expect(h.supervisor.accounts()).toHaveLength(1));
+		const ui = recordingUI("tui");
+		await onSessionStart(commandEnv(h.runtime, ui, { piAgentDir }));
+		expect(ui.notes).toEqual([
+			{ message: expect.stringMatching(/pi still keeps its own copy.*\/logout/), level: "warning" },
+		]);
+		const again = recordingUI("tui");
+		await onSessionStart(commandEnv(h.runtime, again, { piAgentDir }));
+		expect(again.notes).toEqual([]);
+	});
+
+	it("says nothing when pi has no Codex login of its own", async () => {
+		await importCommand().run("", commandEnv(h.runtime, recordingUI("rpc"), { piAgentDir: dir, codexHome }));
+		await vi.waitFor(() => expect(h.supervisor.accounts()).toHaveLength(1));
+		const ui = recordingUI("tui");
+		await onSessionStart(commandEnv(h.runtime, ui, { piAgentDir: dir }));
+		expect(ui.notes).toEqual([]);
+	});
+});
