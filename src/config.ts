@@ -14,6 +14,14 @@ export interface DispatchConfig {
 	/** Set only when the base URL was overridden; then it also replaces each model's `baseUrl`. */
 	baseUrlOverride?: string;
 	auth: AuthEndpoints;
+	/** pi-ai's transport for Codex requests (`PI_DISPATCH_TRANSPORT`); default "sse". */
+	transport?: CodexTransport;
+}
+
+export type CodexTransport = "sse" | "websocket" | "auto";
+
+function transportFrom(value: string | undefined): CodexTransport {
+	return value === "websocket" || value === "auto" ? value : "sse";
 }
 
 export function piAgentDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -27,5 +35,6 @@ export function resolveConfig(env: NodeJS.ProcessEnv = process.env): DispatchCon
 		codexBaseUrl: override || DEFAULT_CODEX_BASE_URL,
 		...(override ? { baseUrlOverride: override } : {}),
 		auth: defaultAuthEndpoints(env),
+		transport: transportFrom(env.PI_DISPATCH_TRANSPORT),
 	};
 }

@@ -71,7 +71,10 @@ export function createRuntime(
 	};
 	return {
 		config,
-		dispatcher: new Dispatcher(supervisor, client, config.baseUrlOverride ? { baseUrl: config.baseUrlOverride } : {}),
+		dispatcher: new Dispatcher(supervisor, client, {
+			...(config.baseUrlOverride ? { baseUrl: config.baseUrlOverride } : {}),
+			...(config.transport ? { transport: config.transport } : {}),
+		}),
 		supervisor,
 		running: () => started,
 		async stop() {

@@ -47,6 +47,8 @@ export class AccountActor {
 	#needsLogin: { since: number; reason: string } | undefined;
 	#cooldownUntil: number | undefined;
 	#cooldownReason: string | undefined;
+	/** The cooldown is the fallback guess (nothing said when the account resets). */
+	#cooldownGuessed = false;
 	#usage: UsageSnapshot | undefined;
 	/** A polled or header-fed snapshot counts as fresh for `usageTtlMs`; past that, poll. */
 	readonly #freshUsage: LRUCache<"usage", UsageSnapshot>;
@@ -96,6 +98,19 @@ export class AccountActor {
 				return;
 			case "observed":
 				this.#observe(message.observation);
+				return;
+			case "exhausted":
+				// No reset time known: guess now, then ask the usage endpoint for the real one.
+				this.#coolDown(
+					message.until ?? this.#deps.now() + this.#config.fallbackCooldownMs,
+					message.reason,
+					!message.until,
+				);
+				if (!message.until) {
+					this.#freshUsage.clear();
+					void this.#poll();
+				}
+				this.#publish();
 				return;
 			case "stream-started":
 				this.#inFlight++;
@@ -236,16 +251,20 @@ export class AccountActor {
 				? classifyFailure(observation.status, observation.headers, observation.errorBody, now)
 				: undefined;
 		if (failure?.kind === "exhausted" || isUsageExhausted(usage)) {
-			const until = failure?.resetsAt ?? exhaustedUntil(usage) ?? now + this.#config.fallbackCooldownMs;
-			this.#coolDown(until, failure?.code ?? "usage window full");
+			const known = failure?.resetsAt ?? exhaustedUntil(usage);
+			this.#coolDown(known ?? now + this.#config.fallbackCooldownMs, failure?.code ?? "usage window full", !known);
 		} else if (failure) {
 			this.#lastError = `HTTP ${observation.status}${failure.code ? ` ${failure.code}` : ""}`;
 		}
 		this.#publish();
 	}
 
-	#coolDown(until: number, reason: string): void {
-		if (this.#cooldownUntil !== undefined && this.#cooldownUntil >= until) return;
+	/** A known reset replaces a guessed one; otherwise only a later reset extends the cooldown. */
+	#coolDown(until: number, reason: string, guessed = false): void {
+		const current = this.#cooldownUntil;
+		const replacesGuess = this.#cooldownGuessed && !guessed;
+		if (current !== undefined && current >= until && !replacesGuess) return;
+		this.#cooldownGuessed = guessed;
 		this.#cooldownUntil = until;
 		this.#cooldownReason = reason;
 		this.#armCooldownTimer();
@@ -266,6 +285,7 @@ export class AccountActor {
 		this.#arm("cooldown", Math.max(0, until - this.#deps.now()), () => {
 			this.#cooldownUntil = undefined;
 			this.#cooldownReason = undefined;
+			this.#cooldownGuessed = false;
 			// The windows due by now have reset (a timer may fire a millisecond early: use `until`).
 			this.#usage = resetWindowsDueBy(this.#usage, until);
 			this.#freshUsage.clear();
@@ -304,8 +324,9 @@ export class AccountActor {
 			if (usage) {
 				this.#setUsage(usage);
 				const until = exhaustedUntil(usage);
-				if (isUsageExhausted(usage))
-					this.#coolDown(until ?? this.#deps.now() + this.#config.fallbackCooldownMs, "usage window full");
+				if (isUsageExhausted(usage)) {
+					this.#coolDown(until ?? this.#deps.now() + this.#config.fallbackCooldownMs, "usage window full", !until);
+				}
 			}
 		} catch (error) {
 			this.#lastError = `usage poll failed: ${describeError(error)}`;

@@ -14,9 +14,11 @@ import type {
 	TranscriptContext,
 } from "@earendil-works/pi-ai";
 import { LRUCache } from "lru-cache";
+import type { CodexTransport } from "../config.ts";
 import { ActorCrashedError, describeError, NeedsLoginError, NoAccountsError } from "../errors.ts";
 import type { ActorHandle } from "../supervisor/actor-handle.ts";
 import type { Supervisor } from "../supervisor/supervisor.ts";
+import { classifyCodexErrorText } from "../usage/codex-error-text.ts";
 import { usageFromHeaders } from "../usage/rate-limit-headers.ts";
 import { classifyFailure } from "../usage/upstream-failure.ts";
 import { exhaustedUntil, isUsageExhausted } from "../usage/usage-snapshot.ts";
@@ -53,6 +55,8 @@ interface RequestState {
 export interface DispatcherOptions {
 	/** Replaces every Codex model's `baseUrl` (the `PI_DISPATCH_CODEX_BASE_URL` test hook). */
 	baseUrl?: string;
+	/** Transport for pi-ai's Codex client; default "sse" (see README "Design decisions"). */
+	transport?: CodexTransport;
 }
 
 export class Dispatcher {
@@ -162,8 +166,8 @@ export class Dispatcher {
 			const inner = this.#client.streamSimple(request.model, context, {
 				...request.options,
 				apiKey: lease.access,
-				// SSE: response headers (usage, reset times) and status codes are only visible there.
-				transport: "sse",
+				// SSE by default: status codes and the usage/reset headers are only visible there.
+				transport: this.#options.transport ?? "sse",
 				// Never sleep inside an attempt: another account is the retry.
 				maxRetries: 0,
 				fetch: observingFetch(observation, (seen) => this.#learn(actor, seen), request.options?.fetch),
@@ -181,16 +185,20 @@ export class Dispatcher {
 			if (result.event.reason === "aborted" || request.options?.signal?.aborted) {
 				return { type: "final-error", event: result.event };
 			}
-			if (observation.status === undefined || observation.status < 400) {
-				// Connection failed, or the stream broke before any content: safe to try elsewhere.
-				return { type: "failover", reason: "failed", detail };
-			}
 			const now = Date.now();
-			const failure = classifyFailure(observation.status, observation.headers ?? {}, observation.errorBody, now);
+			const failure =
+				observation.status !== undefined && observation.status >= 400
+					? classifyFailure(observation.status, observation.headers ?? {}, observation.errorBody, now)
+					: // No HTTP answer: a WebSocket in-band error (text only), or a connection/stream failure.
+						(classifyCodexErrorText(detail, now) ?? { kind: "transient" as const });
 			switch (failure.kind) {
 				case "exhausted": {
+					const guessed = failure.resetsAt === undefined;
 					const until = failure.resetsAt ?? now + this.#supervisor.actorConfig.fallbackCooldownMs;
-					this.#supervisor.markExhausted(actor.accountId, until);
+					this.#supervisor.markExhausted(actor.accountId, until, guessed);
+					if (observation.status === undefined) {
+						actor.tell({ type: "exhausted", reason: failure.code ?? "exhausted", ...(guessed ? {} : { until }) });
+					}
 					return { type: "failover", reason: "exhausted", until, detail };
 				}
 				case "unauthorized":
@@ -207,6 +215,7 @@ export class Dispatcher {
 					request.stripAllReasoning = true;
 					continue;
 				case "transient":
+					// 5xx, or the connection or stream broke before any content: safe to try elsewhere.
 					return { type: "failover", reason: "failed", detail };
 				case "fatal":
 					return { type: "final-error", event: result.event };

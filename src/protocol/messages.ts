@@ -84,6 +84,8 @@ export type SupervisorToActor =
 	/** A valid access token, please; `rejectedAccess` means upstream answered 401 to that one. */
 	| { v: typeof PROTOCOL_VERSION; type: "lease"; id: number; rejectedAccess?: string }
 	| { v: typeof PROTOCOL_VERSION; type: "observed"; observation: ResponseObservation }
+	/** Exhaustion learnt without a response to show (WebSocket text errors); `until` when known. */
+	| { v: typeof PROTOCOL_VERSION; type: "exhausted"; reason: string; until?: number }
 	| { v: typeof PROTOCOL_VERSION; type: "stream-started" }
 	| { v: typeof PROTOCOL_VERSION; type: "stream-ended"; error?: string }
 	/** Another process changed this account in the store (login, cooldown, usage). */

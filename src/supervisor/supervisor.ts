@@ -60,7 +60,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 	#records = new Map<string, AccountRecord>();
 	#shared: Record<string, SharedAccountState> = {};
 	/** Cooldowns learnt here before the actor confirms them, so concurrent routing skips at once. */
-	readonly #localCooldowns = new Map<string, number>();
+	readonly #localCooldowns = new Map<string, { until: number; guessed: boolean }>();
 	readonly #sticky = new LRUCache<string, string>({ max: 10_000 });
 	readonly #pins = new Map<string, string>();
 	readonly #queue: PQueue;
@@ -162,9 +162,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 		return this.#queue.add(() => queue.add(task, options), options);
 	}
 
-	/** Marks an account exhausted here at once; the actor confirms, persists and times it. */
-	markExhausted(accountId: string, until: number): void {
-		if ((this.#localCooldowns.get(accountId) ?? 0) < until) this.#localCooldowns.set(accountId, until);
+	/**
+	 * Marks an account exhausted here at once; the actor confirms, persists and times it. A `guessed`
+	 * mark (no reset known) gives way to whatever cooldown the actor then reports.
+	 */
+	markExhausted(accountId: string, until: number, guessed = false): void {
+		const current = this.#localCooldowns.get(accountId);
+		if (!current || current.until < until) this.#localCooldowns.set(accountId, { until, guessed });
 		this.#clearPinsFor(accountId, "exhausted");
 	}
 
@@ -265,12 +269,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 	#withLocalCooldown(snapshot: ActorSnapshot): ActorSnapshot {
 		const local = this.#localCooldowns.get(snapshot.accountId);
 		if (local === undefined) return snapshot;
-		if (local <= Date.now() || (snapshot.cooldownUntil ?? 0) >= local) {
+		const confirmed =
+			snapshot.cooldownUntil !== undefined && (local.guessed || snapshot.cooldownUntil >= local.until);
+		if (local.until <= Date.now() || confirmed) {
 			this.#localCooldowns.delete(snapshot.accountId);
 			return snapshot;
 		}
 		const state = snapshot.state === "ready" ? "cooling-down" : snapshot.state;
-		return { ...snapshot, state, cooldownUntil: local };
+		return { ...snapshot, state, cooldownUntil: local.until };
 	}
 
 	#clearPinsFor(accountId: string, reason: string): void {

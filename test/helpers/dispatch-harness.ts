@@ -59,6 +59,8 @@ export interface HarnessOptions {
 	/** Edit records before they are stored (e.g. near-expiry tokens). */
 	editRecord?: (record: AccountRecord) => void;
 	fake?: FakeCodex;
+	/** pi-ai transport for the dispatcher (default "sse"). */
+	transport?: "sse" | "websocket" | "auto";
 }
 
 /** Millisecond-scale settings so tests need no long waits; timing is never asserted. */
@@ -91,6 +93,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
 				redirectUri: "http://localhost:1455/auth/callback",
 				scope: CODEX_SCOPE,
 			},
+			...(options.transport ? { transport: options.transport } : {}),
 		},
 		{ actor: FAST_ACTOR, restart: { backoffMs: 10 }, random: () => 0, ...options.supervisor },
 	);
@@ -172,5 +175,5 @@ export async function until(ready: () => boolean, timeoutMs = 15_000): Promise<v
 
 /** Which accounts the fake saw on the responses route, in order. */
 export function responseAccounts(fake: FakeCodex): (string | undefined)[] {
-	return fake.requests.filter((r) => r.route === "responses" && !r.websocket).map((r) => r.accountId);
+	return fake.requests.filter((r) => r.route === "responses" && !r.upgrade).map((r) => r.accountId);
 }
