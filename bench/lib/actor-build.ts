@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdir, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -38,13 +38,23 @@ export async function actorWorkerBuild(log: (message: string) => void): Promise<
 	// ESM like the package, and bare imports (piscina, lru-cache, …) resolved from the checkout.
 	await writeFile(join(staging, "package.json"), '{ "type": "module" }\n');
 	await symlink(join(ROOT, "node_modules"), join(staging, "node_modules"), "dir");
-	await mkdir(join(dir, ".."), { recursive: true });
+	await mkdir(dirname(dir), { recursive: true });
 	try {
 		await rename(staging, dir);
 	} catch {
 		await rm(staging, { recursive: true, force: true }); // another bench run built it first
 	}
+	await pruneOldBuilds(dir);
 	return { entry, origin: "fresh-build" };
+}
+
+/** One build per source version accumulates otherwise; staging folders of running builds are kept. */
+async function pruneOldBuilds(current: string): Promise<void> {
+	const parent = dirname(current);
+	for (const name of readdirSync(parent)) {
+		if (name.includes(".tmp-") || join(parent, name) === current) continue;
+		await rm(join(parent, name), { recursive: true, force: true });
+	}
 }
 
 /** Everything tsc reads for the build: the sources and both tsconfigs. */

@@ -1,4 +1,7 @@
-/** Prints the result rows as one aligned plain-text table (scenario | samples | p50 | p99 | Δ | target | met?). */
+/**
+ * Prints the result rows as one aligned table (scenario | samples | p50 | p99 | Δ | target | met?),
+ * in the Markdown shape Biome formats, so it pastes into bench/README.md unchanged.
+ */
 import type { Row } from "./report.ts";
 
 const HEADERS = ["scenario", "samples", "p50", "p99", "Δ vs baseline (same run)", "target", "met?"];
@@ -14,9 +17,8 @@ export function formatTable(rows: readonly Row[]): string {
 		row.met === undefined ? "" : row.met ? "yes" : "NO",
 	]);
 	const widths = HEADERS.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-	const line = (values: readonly string[]) =>
-		`| ${values.map((v, i) => (i === 1 ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join(" | ")} |`;
-	const rule = `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`;
+	const line = (values: readonly string[]) => `| ${values.map((v, i) => v.padEnd(widths[i]!)).join(" | ")} |`;
+	const rule = `| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`;
 	return [line(HEADERS), rule, ...cells.map(line)].join("\n");
 }
 
