@@ -60,6 +60,7 @@ export class AccountActor {
 	#refreshing: Promise<AccountCredentials> | undefined;
 	readonly #timers = new Map<"refresh" | "cooldown" | "poll", NodeJS.Timeout>();
 	#stopped = false;
+	#publishQueued = false;
 
 	constructor(start: StartMessage, deps: ActorDeps) {
 		this.#deps = deps;
@@ -353,7 +354,13 @@ export class AccountActor {
 		this.#timers.set(name, timer);
 	}
 
+	/** One snapshot per turn of the event loop, however many messages changed it. */
 	#publish(): void {
-		if (!this.#stopped) this.#deps.send({ type: "snapshot", snapshot: this.snapshot() });
+		if (this.#stopped || this.#publishQueued) return;
+		this.#publishQueued = true;
+		setImmediate(() => {
+			this.#publishQueued = false;
+			if (!this.#stopped) this.#deps.send({ type: "snapshot", snapshot: this.snapshot() });
+		});
 	}
 }

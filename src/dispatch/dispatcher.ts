@@ -170,7 +170,12 @@ export class Dispatcher {
 				transport: this.#options.transport ?? "sse",
 				// Never sleep inside an attempt: another account is the retry.
 				maxRetries: 0,
-				fetch: observingFetch(observation, (seen) => this.#learn(actor, seen), request.options?.fetch),
+				fetch: observingFetch(observation, {
+					onResponse: (seen) => this.#learn(actor, seen, request),
+					// Answers another account (or a refresh) will handle end the attempt at once.
+					cut: cutsAttempt,
+					...(request.options?.fetch ? { inner: request.options.fetch } : {}),
+				}),
 			});
 			actor.tell({ type: "stream-started" });
 			const result = await forwardEvents(inner, request.out, (event) => this.#label(event, actor.snapshot.label));
@@ -228,14 +233,17 @@ export class Dispatcher {
 	 * any failure, and a window the headers show as full is marked here at once, so concurrent
 	 * requests stop choosing the account before its actor has even answered.
 	 */
-	#learn(actor: ActorHandle, seen: Observation): void {
+	#learn(actor: ActorHandle, seen: Observation, request: RequestState): void {
 		if (seen.status === undefined || !seen.headers) return;
 		const now = Date.now();
+		// pi-ai calls pi's own `onResponse` hook only for answers it reads itself.
+		if (seen.status >= 400)
+			void request.options?.onResponse?.({ status: seen.status, headers: seen.headers }, request.model);
 		actor.tell({
 			type: "observed",
 			observation: {
 				status: seen.status,
-				headers: seen.headers,
+				headers: rateLimitHeadersOnly(seen.headers),
 				...(seen.errorBody !== undefined ? { errorBody: seen.errorBody } : {}),
 				at: now,
 			},
@@ -303,6 +311,20 @@ export class Dispatcher {
 		request.out.push({ type: "error", reason, error });
 		request.out.end();
 	}
+}
+
+/** The headers the actor reads (`x-codex-*`, `retry-after*`): less to copy across threads. */
+function rateLimitHeadersOnly(headers: Record<string, string>): Record<string, string> {
+	const kept: Record<string, string> = {};
+	for (const key in headers) {
+		if (key.startsWith("x-codex-") || key.startsWith("retry-after")) kept[key] = headers[key]!;
+	}
+	return kept;
+}
+
+/** Answers another account (or a token refresh) will handle: the attempt ends at the first response. */
+function cutsAttempt(status: number): boolean {
+	return status === 429 || status === 401 || status >= 500;
 }
 
 function leaseFailure(error: unknown): AttemptOutcome {

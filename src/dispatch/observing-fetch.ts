@@ -14,12 +14,29 @@ export interface Observation {
 
 type FetchFunction = typeof globalThis.fetch;
 
-/** `onResponse` runs as soon as the status and headers are known (and an error body is read). */
-export function observingFetch(
-	observation: Observation,
-	onResponse: (observation: Observation) => void,
-	inner: FetchFunction = globalThis.fetch,
-): FetchFunction {
+/**
+ * An answer the dispatcher will route around (quota, 401, 5xx): thrown from `fetch` so pi-ai ends
+ * the attempt at once instead of reading and parsing the body a second time.
+ */
+export class UpstreamAnswerError extends Error {
+	override name = "UpstreamAnswerError";
+	readonly status: number;
+	constructor(status: number, message: string) {
+		super(message);
+		this.status = status;
+	}
+}
+
+export interface ObservingFetchOptions {
+	/** Runs as soon as the status and headers are known (and an error body is read). */
+	onResponse(observation: Observation): void;
+	/** Statuses to cut short with an UpstreamAnswerError; others reach pi-ai as they came. */
+	cut(status: number): boolean;
+	inner?: FetchFunction;
+}
+
+export function observingFetch(observation: Observation, options: ObservingFetchOptions): FetchFunction {
+	const inner = options.inner ?? globalThis.fetch;
 	return async (input, init) => {
 		let response: Response;
 		try {
@@ -31,19 +48,32 @@ export function observingFetch(
 		observation.status = response.status;
 		observation.headers = headersToRecord(response.headers);
 		if (response.ok) {
-			onResponse(observation);
+			options.onResponse(observation);
 			return response;
 		}
-		// pi-ai reads the error body once; read it here and hand it a copy.
 		const text = await response.text();
 		observation.errorBody = text;
-		onResponse(observation);
+		options.onResponse(observation);
+		if (options.cut(response.status))
+			throw new UpstreamAnswerError(response.status, errorText(response.status, text));
+		// pi-ai reads the error body once more and words the error itself.
 		return new Response(text, {
 			status: response.status,
 			statusText: response.statusText,
 			headers: response.headers,
 		});
 	};
+}
+
+/** The service's own message when the body has one; never more than that. */
+function errorText(status: number, body: string): string {
+	try {
+		const message = (JSON.parse(body) as { error?: { message?: unknown } }).error?.message;
+		if (typeof message === "string" && message) return `${status}: ${message}`;
+	} catch {
+		// not JSON
+	}
+	return `HTTP ${status}`;
 }
 
 function headersToRecord(headers: Headers): Record<string, string> {

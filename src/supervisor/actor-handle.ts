@@ -41,6 +41,9 @@ export interface ActorHandleEvents {
 	"gave-up": [error: Error];
 }
 
+/** Messages kept for a restarting actor; beyond this the oldest go (they are observations). */
+const OUTBOX_LIMIT = 1000;
+
 interface PendingLease {
 	resolve(lease: Lease): void;
 	reject(error: Error): void;
@@ -61,6 +64,9 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 	readonly #pending = new Map<number, PendingLease>();
 	#ready: Promise<void> | undefined;
 	#stopping = false;
+	/** Between a crash and the new thread's `ready` (or giving up). */
+	#restarting = false;
+	readonly #outbox: SupervisorToActorBody[] = [];
 
 	constructor(options: ActorHandleOptions) {
 		super();
@@ -124,7 +130,7 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 			this.#pending.set(id, { resolve, reject });
 			if (!this.#send({ type: "lease", id, ...(rejectedAccess ? { rejectedAccess } : {}) })) {
 				this.#pending.delete(id);
-				reject(new ActorCrashedError(`${this.#snapshot.label}: actor is restarting`));
+				reject(new ActorCrashedError(`${this.#snapshot.label}: actor is not running`));
 			}
 		});
 	}
@@ -184,6 +190,7 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 			if (message.type === "ready") {
 				clearTimeout(timeout);
 				wasReady = true;
+				this.#restarting = false;
 				readyResolve();
 			}
 			this.#receive(message);
@@ -197,8 +204,10 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 				clearTimeout(timeout);
 				const crash = new ActorCrashedError(`${this.#account.label}: actor crashed: ${describeError(error)}`);
 				readyReject(crash);
-				// Before `ready` the spawner (start or the restart retry) owns the failure.
-				if (wasReady && port1 === this.#port) this.#onCrash(crash);
+				// Before `ready` the spawner (start or the restart retry) owns the failure; leases
+				// handed to this thread will get no answer.
+				if (!wasReady) this.#rejectPending(crash);
+				else if (port1 === this.#port) this.#onCrash(crash);
 			},
 		);
 		this.#send({
@@ -210,6 +219,7 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 			restarts: this.#restarts,
 			config: this.#options.config,
 		});
+		this.#flushOutbox();
 		return ready;
 	}
 
@@ -249,13 +259,14 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 		this.emit("crashed", crash);
 		if (!this.#budget.allowRestart(Date.now())) {
 			const gaveUp = new ActorGaveUpError(`${this.#account.label}: actor keeps crashing; skipped until pi restarts`);
-			this.#setState("gave-up", gaveUp.message);
+			this.#giveUp(gaveUp);
 			this.#ready = Promise.reject(gaveUp);
 			this.#ready.catch(() => undefined);
 			this.emit("gave-up", gaveUp);
 			return;
 		}
 		this.#restarts++;
+		this.#restarting = true;
 		this.#setState("restarting", crash.message);
 		this.#ready = pRetry(() => (this.#stopping ? Promise.resolve() : this.#spawn()), {
 			retries: 3,
@@ -263,9 +274,19 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 			factor: 2,
 		});
 		this.#ready.catch((error: unknown) => {
-			this.#setState("gave-up", describeError(error));
-			this.emit("gave-up", error instanceof Error ? error : new Error(String(error)));
+			const gaveUp = new ActorGaveUpError(
+				`${this.#account.label}: actor could not restart: ${describeError(error)}`,
+			);
+			this.#giveUp(gaveUp);
+			this.emit("gave-up", gaveUp);
 		});
+	}
+
+	#giveUp(error: ActorGaveUpError): void {
+		this.#restarting = false;
+		this.#outbox.length = 0;
+		this.#rejectPending(error);
+		this.#setState("gave-up", error.message);
 	}
 
 	#setState(state: ActorSnapshot["state"], lastError: string): void {
@@ -273,10 +294,24 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 		this.emit("snapshot", this.#snapshot);
 	}
 
+	/**
+	 * Posts to the actor. While it restarts, messages wait in a bounded outbox for the new thread
+	 * (what it should learn from streams served meanwhile, leases); false when nobody will read them.
+	 */
 	#send(message: SupervisorToActorBody): boolean {
-		if (!this.#port) return false;
-		this.#port.postMessage({ v: PROTOCOL_VERSION, ...message });
+		if (this.#port) {
+			this.#port.postMessage({ v: PROTOCOL_VERSION, ...message });
+			return true;
+		}
+		if (!this.#restarting || this.#stopping) return false;
+		if (this.#outbox.length >= OUTBOX_LIMIT) this.#outbox.shift();
+		this.#outbox.push(message);
 		return true;
+	}
+
+	#flushOutbox(): void {
+		const waiting = this.#outbox.splice(0);
+		for (const message of waiting) this.#send(message);
 	}
 
 	#rejectPending(error: Error): void {

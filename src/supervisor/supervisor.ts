@@ -126,10 +126,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 	// --- routing -------------------------------------------------------------------------------
 
 	choose(sessionKey: string | undefined, exclude: ReadonlySet<string>): Choice | undefined {
+		const now = Date.now();
 		const candidates: Candidate[] = this.accounts().map((a) => ({
 			id: a.id,
 			label: a.label,
-			state: a.snapshot.state,
+			// A restarting actor's account still serves while the token it last handed out is valid.
+			state:
+				a.snapshot.state === "restarting" && this.#actors.get(a.id)?.currentToken(now) ? "ready" : a.snapshot.state,
 			...(a.snapshot.cooldownUntil !== undefined ? { cooldownUntil: a.snapshot.cooldownUntil } : {}),
 			...(a.snapshot.usage ? { usage: a.snapshot.usage } : {}),
 		}));
@@ -137,7 +140,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 		const sticky = sessionKey ? this.#sticky.get(sessionKey) : undefined;
 		const choice = chooseAccount({
 			candidates,
-			now: Date.now(),
+			now,
 			...(pinned ? { pinned } : {}),
 			...(sticky ? { sticky } : {}),
 			exclude,

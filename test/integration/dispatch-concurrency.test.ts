@@ -68,6 +68,23 @@ describe("under load", () => {
 		expect(fake.tokenCallCount("acct-a")).toBe(1);
 	});
 
+	it("keeps serving an account while its actor restarts, and the new actor learns what happened", async () => {
+		harness = await startHarness({ accounts: [{ accountId: "acct-a" }] });
+		const { supervisor } = harness;
+		const actor = supervisor.actor("acct-a")!;
+		const crashed = new Promise((resolve) => supervisor.once("actor-crashed", resolve));
+		await actor.killThread();
+		await crashed;
+		const askedAt = Date.now();
+		// The actor is down, but the token it handed out is still good: no waiting for the restart.
+		const result = await harness.ask("while restarting");
+		expect(result.text).toBe("Hello from acct-a.");
+		await eventually(() => expect(actor.snapshot.state).toBe("ready"));
+		// The response's rate-limit headers waited in the outbox and reached the new thread.
+		await eventually(() => expect(actor.snapshot.usage?.observedAt).toBeGreaterThanOrEqual(askedAt));
+		expect(actor.snapshot.usage?.source).toBe("headers");
+	});
+
 	it("gives up on an actor that keeps crashing, and routes around it", async () => {
 		harness = await startHarness({
 			accounts: [{ accountId: "acct-a" }, { accountId: "acct-b" }],

@@ -62,6 +62,16 @@ describe("failover before the first token", () => {
 		expect(supervisor.actor("acct-b")!.snapshot.state).toBe("ready");
 	});
 
+	it("still tells pi's onResponse hook about each answer, once, including the cut-short 429", async () => {
+		harness = await startHarness({ accounts: [fresh("acct-a"), fresh("acct-b")] });
+		harness.fake.setFault("acct-a", { kind: "usage-limit", resetsInSeconds: 60 });
+		harness.fake.setFault("acct-b", { kind: "server-error", status: 500 }, { times: 1 });
+		const seen: number[] = [];
+		const result = await harness.ask("hi", { onResponse: (response) => void seen.push(response.status) });
+		expect(result.message.stopReason).toBe("error");
+		expect(seen).toEqual([429, 500]);
+	});
+
 	it("fails over when the connection resets before headers", async () => {
 		harness = await startHarness({ accounts: [fresh("acct-a"), fresh("acct-b")] });
 		harness.fake.setFault("acct-a", { kind: "reset-before-headers" });
