@@ -1,8 +1,8 @@
 /**
  * Keeps the benchmarks from rotting: runs `node bench/run.ts --quick --json` (tiny sizes, no
  * results file) and checks the report's shape. Never asserts a timing: only that every scenario
- * ran, every figure is a finite number, nothing errored, and no request reached an account known
- * to be exhausted.
+ * ran, every figure is a finite number, nothing errored, no request reached an account known to be
+ * exhausted, and the WebSocket arms stayed on WebSocket.
  */
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -58,6 +58,8 @@ describe("bench smoke run (--quick)", () => {
 		expect(byName["failover-known"]!.figures.requestsToExhausted).toBe(0);
 		expect(byName["failover-unknown"]!.figures.misroutes).toBe(0);
 		expect(byName.naive!.figures.misroutes).toBe(0);
+		// The WebSocket arms really ran over WebSocket: pi-ai never fell back to SSE.
+		expect(byName.transport!.figures.sseFallbacks).toBe(0);
 		const scale = byName.scale!.figures as { combos: { accounts: number; concurrency: number }[] };
 		expect(scale.combos.map((c) => c.concurrency)).toEqual(expect.arrayContaining([1, 10, 100]));
 	}, 90_000);
