@@ -11,6 +11,7 @@
  */
 import type { Api, AssistantMessage, Model, SimpleStreamOptions, StreamFunction } from "@earendil-works/pi-ai";
 import { createAssistantMessageEventStream } from "@earendil-works/pi-ai/compat";
+import { errorAssistantMessage } from "../../src/dispatch/error-message.ts";
 
 export type CodexStream = StreamFunction<"openai-codex-responses", SimpleStreamOptions>;
 
@@ -114,22 +115,5 @@ export function naiveStreamWrapper(accounts: NaiveAccounts, inner: CodexStream):
 }
 
 function errorMessage(model: Model<Api>, error: unknown): AssistantMessage {
-	return {
-		role: "assistant",
-		content: [],
-		api: model.api,
-		provider: model.provider,
-		model: model.id,
-		usage: {
-			input: 0,
-			output: 0,
-			cacheRead: 0,
-			cacheWrite: 0,
-			totalTokens: 0,
-			cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 },
-		},
-		stopReason: "error",
-		errorMessage: `Multicodex failed: ${error instanceof Error ? error.message : String(error)}`,
-		timestamp: Date.now(),
-	};
+	return errorAssistantMessage(model, `Multicodex failed: ${error instanceof Error ? error.message : String(error)}`);
 }

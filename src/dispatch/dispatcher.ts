@@ -6,7 +6,6 @@
  */
 import type {
 	Api,
-	AssistantMessage,
 	AssistantMessageEvent,
 	AssistantMessageEventStream,
 	Model,
@@ -22,6 +21,7 @@ import { classifyCodexErrorText } from "../usage/codex-error-text.ts";
 import { usageFromHeaders } from "../usage/rate-limit-headers.ts";
 import { classifyFailure } from "../usage/upstream-failure.ts";
 import { exhaustedUntil, isUsageExhausted } from "../usage/usage-snapshot.ts";
+import { errorAssistantMessage } from "./error-message.ts";
 import { withoutForeignReasoning } from "./foreign-reasoning.ts";
 import { forwardEvents } from "./forward-events.ts";
 import { type Observation, observingFetch } from "./observing-fetch.ts";
@@ -290,24 +290,7 @@ export class Dispatcher {
 	}
 
 	#fail(request: RequestState, text: string, reason: "error" | "aborted" = "error"): void {
-		const error: AssistantMessage = {
-			role: "assistant",
-			content: [],
-			api: request.model.api,
-			provider: request.model.provider,
-			model: request.model.id,
-			usage: {
-				input: 0,
-				output: 0,
-				cacheRead: 0,
-				cacheWrite: 0,
-				totalTokens: 0,
-				cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 },
-			},
-			stopReason: reason,
-			errorMessage: text,
-			timestamp: Date.now(),
-		};
+		const error = errorAssistantMessage(request.model, text, reason);
 		request.out.push({ type: "error", reason, error });
 		request.out.end();
 	}
