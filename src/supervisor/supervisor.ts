@@ -227,6 +227,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 		for (const record of data.accounts) {
 			seen.add(record.id);
 			const shared = data.state[record.id] ?? {};
+			// Another process found the account exhausted: stop routing to it now, not when the actor
+			// has echoed the news back.
+			if (shared.cooldownUntil !== undefined && shared.cooldownUntil > Date.now()) {
+				this.markExhausted(record.id, shared.cooldownUntil);
+			}
 			const previous = this.#records.get(record.id);
 			this.#records.set(record.id, record);
 			const actor = this.#actors.get(record.id);
