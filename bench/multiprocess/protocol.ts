@@ -6,10 +6,10 @@
 
 export type ParentToChild =
 	/** Start streams at `at` (a barrier: every child waits for the same instant). */
-	| { cmd: "go"; at: number; streams: number; concurrency: number }
-	| { cmd: "stop" };
+	{ cmd: "go"; at: number; streams: number; concurrency: number } | { cmd: "stop" };
 
 export interface LockWait {
+	kind: "wait";
 	/** "data" (accounts.json read-modify-write) or "account" (a refresh lock). */
 	lock: "data" | "account";
 	waitedMs: number;
@@ -18,9 +18,30 @@ export interface LockWait {
 	at: number;
 }
 
+/** One `AccountStore.update` in an actor thread. */
+export interface StoreUpdate {
+	kind: "update";
+	calledAt: number;
+	/** When `mutate` ran: the lock held and the file read. Absent when the lock was never had. */
+	lockedAt?: number;
+	/** When the new file was renamed into place (absent when nothing changed, so nothing was written). */
+	renamedAt?: number;
+	/** When the update resolved or failed: written, synced, renamed, lock released. */
+	doneAt: number;
+	/** This write put the watched account's cooldown on disk. */
+	cooldownWrite: boolean;
+	/** The error's name when the update failed (e.g. StoreLockTimeoutError). */
+	error?: string;
+}
+
+/** What lock-probe.ts posts from every thread of a child. */
+export type ProbeMessage = LockWait | StoreUpdate;
+
 export interface StreamResult {
 	/** Session id sent upstream: `p<child>-s<stream>`, which ties the fake's log to the stream. */
 	session: string;
+	/** Epoch ms of the call (after the read probe). */
+	at: number;
 	ok: boolean;
 	/** Call → done/error. */
 	ms: number;
@@ -47,14 +68,26 @@ export interface ChildDone {
 	streams: StreamResult[];
 	/** `store.read()` timed before each routing decision (the "cheap read" alternative). */
 	readMs: number[];
+	/** A stat gate before each routing decision: `statSync`, and `readFileSync` + parse on change. */
+	statMs: number[];
 	/** Every lock wait of this process (main thread and actor threads) since the process started. */
 	lockWaits: LockWait[];
+	/** Every store update of its actors since the process started. */
+	updates: StoreUpdate[];
 	/** When this supervisor first showed the watched account cooling down (its `snapshot` event). */
 	coolingSeenAt?: number;
 	/** When this process itself first failed over away from the watched account (its own 429). */
 	ownFailoverAt?: number;
-	/** When this supervisor finished applying a store reload (`accounts-changed`), after `go`. */
-	reloadsAt: number[];
+	/** When this supervisor's store reload (the file watch's doing) first read the cooldown. */
+	reloadSawAt?: number;
+	/** When the read probe before a routing decision first read it: when that alternative would know. */
+	probeSawAt?: number;
+	/** When the stat gate first read it. */
+	gateSawAt?: number;
+	/** Session → when this supervisor routed it to the watched account (its `routed` event). */
+	routedToWatched: Record<string, number>;
+	/** Main-thread event-loop delay during the streams: what every await (a read too) queues behind. */
+	loopDelayMs: { p50: number; p99: number; max: number };
 }
 
 export type ChildToParent = ChildReady | ChildDone | { type: "stopped"; index: number };

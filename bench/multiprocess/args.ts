@@ -1,0 +1,70 @@
+/** Flags of `node bench/multiprocess.ts` (node:util parseArgs). */
+import { parseArgs } from "node:util";
+
+export interface MultiprocessOptions {
+	procs: number;
+	/** Streams per process. */
+	streams: number;
+	accounts: number;
+	/** Streams in flight at once inside each process. */
+	concurrency: number;
+	/** Share of all streams after which the first account runs dry. */
+	exhaustAt: number;
+	/** Actor usage write period; undefined = the production default (30 s). 0 = a write per response. */
+	usagePersistMs: number | undefined;
+	quick: boolean;
+	json: boolean;
+	/** Results file; by default bench/results/multiprocess.json unless --quick. */
+	out: string | undefined;
+	/** Also write every child's raw report and the fake's log of the exhausting account here. */
+	raw: string | undefined;
+}
+
+export const USAGE = `node bench/multiprocess.ts [--procs 16] [--streams 100] [--accounts 4] [--concurrency 4]
+  [--exhaust-at 0.25] [--usage-persist-ms N] [--quick] [--json] [--out file] [--raw file]
+--quick: 4 processes × 10 streams unless given; writes no results file unless --out.
+--usage-persist-ms 0: every response's usage goes to the store (a write-heavy stress of the lock).
+--raw: every child's raw report and the fake's request log, for digging into one run.`;
+
+export function parseMultiprocessArgs(argv: string[]): MultiprocessOptions | "help" {
+	const { values } = parseArgs({
+		args: argv,
+		options: {
+			procs: { type: "string" },
+			streams: { type: "string" },
+			accounts: { type: "string", default: "4" },
+			concurrency: { type: "string", default: "4" },
+			"exhaust-at": { type: "string", default: "0.25" },
+			"usage-persist-ms": { type: "string" },
+			quick: { type: "boolean", default: false },
+			json: { type: "boolean", default: false },
+			out: { type: "string" },
+			raw: { type: "string" },
+			help: { type: "boolean", short: "h", default: false },
+		},
+		strict: true,
+	});
+	if (values.help) return "help";
+	const quick = values.quick;
+	const exhaustAt = Number(values["exhaust-at"]);
+	if (!(exhaustAt > 0 && exhaustAt < 1)) throw new Error("--exhaust-at wants a fraction between 0 and 1");
+	const persist = values["usage-persist-ms"];
+	return {
+		procs: count("--procs", values.procs ?? (quick ? "4" : "16")),
+		streams: count("--streams", values.streams ?? (quick ? "10" : "100")),
+		accounts: count("--accounts", values.accounts, 2),
+		concurrency: count("--concurrency", values.concurrency),
+		exhaustAt,
+		usagePersistMs: persist === undefined ? undefined : count("--usage-persist-ms", persist, 0),
+		quick,
+		json: values.json,
+		out: values.out,
+		raw: values.raw,
+	};
+}
+
+function count(flag: string, raw: string, min = 1): number {
+	const value = Number(raw);
+	if (!Number.isInteger(value) || value < min) throw new Error(`${flag} wants an integer ≥ ${min}, not "${raw}"`);
+	return value;
+}
