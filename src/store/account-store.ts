@@ -15,6 +15,7 @@ import { watchFileChanges } from "./file-watch.ts";
 import { keepCopy } from "./keep-copy.ts";
 import { accountLockName, DATA_LOCK_NAME } from "./lock-paths.ts";
 import { CURRENT_SCHEMA, migrate, serialize } from "./migrate.ts";
+import { type StoreWriteEvent, storeWriteChannel } from "./store-diagnostics.ts";
 import {
 	StoreCorruptError,
 	StoreFutureSchemaError,
@@ -106,7 +107,30 @@ export class AccountStore {
 	 */
 	async update<T>(mutate: (data: StoreData) => T | Promise<T>): Promise<T> {
 		await this.#ensureHome();
+		let heldSince: number | undefined;
+		try {
+			return await this.#update(mutate, (at) => {
+				heldSince = at;
+			});
+		} catch (error) {
+			if (storeWriteChannel.hasSubscribers) {
+				const code = (error as { code?: unknown }).code;
+				storeWriteChannel.publish({
+					file: this.file,
+					at: Date.now(),
+					heldMs: heldSince === undefined ? 0 : Date.now() - heldSince,
+					ok: false,
+					...(typeof code === "string" ? { code } : {}),
+				} satisfies StoreWriteEvent);
+			}
+			throw error;
+		}
+	}
+
+	async #update<T>(mutate: (data: StoreData) => T | Promise<T>, onLocked: (at: number) => void): Promise<T> {
 		return withFileLock(this.#dataLock, this.#dataLockOptions, async (lock) => {
+			const lockedAt = Date.now();
+			onLocked(lockedAt);
 			// Under the lock no live writer owns a temp file: any left is from one killed mid-write.
 			await sweepTempFiles(this.file, 0);
 			const loaded = await this.#load();
@@ -123,6 +147,15 @@ export class AccountStore {
 				await this.#keep(loaded.bytes, `schema${loaded.fromSchema}`);
 			}
 			await this.#write(after, lock, loaded.signature);
+			if (storeWriteChannel.hasSubscribers) {
+				const at = Date.now();
+				storeWriteChannel.publish({
+					file: this.file,
+					at,
+					heldMs: at - lockedAt,
+					ok: true,
+				} satisfies StoreWriteEvent);
+			}
 			return result;
 		});
 	}

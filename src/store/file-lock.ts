@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { lock } from "proper-lockfile";
+import { lockWaitChannel } from "./store-diagnostics.ts";
 import {
 	type LockHolder,
 	StoreLockCompromisedError,
@@ -142,7 +143,9 @@ async function acquire(lockPath: string, options: FileLockOptions, started: numb
 				// The default throws from a timer and kills the process; record it and abort instead.
 				onCompromised: (error) => controller.abort(new StoreLockCompromisedError(lockPath, { cause: error })),
 			});
-			options.onWait?.({ lockPath, waitedMs: Date.now() - started, attempts });
+			const info = { lockPath, waitedMs: Date.now() - started, attempts };
+			options.onWait?.(info);
+			if (lockWaitChannel.hasSubscribers) lockWaitChannel.publish(info);
 			return {
 				held: {
 					lockPath,
