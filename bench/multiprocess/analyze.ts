@@ -5,7 +5,7 @@
 
 import type { RequestLogEntry } from "../../test/fake-codex/types.ts";
 import { percentile, type Summary, summarize } from "../lib/stats.ts";
-import type { ChildDone, LockWait, StoreUpdate } from "./protocol.ts";
+import type { ChildDone, LockWait, StoreWrite } from "./protocol.ts";
 
 export interface AnalyzeInput {
 	requests: readonly RequestLogEntry[];
@@ -83,7 +83,7 @@ export interface Figures {
 		lateAfterPersist: number;
 		/** Routed after their own process knew: a routing bug. */
 		lateAfterItKnew: number;
-		/** First 429 → cooldown in accounts.json (the writing actor's update resolved). */
+		/** First 429 → cooldown in accounts.json (the first write whose file carries it: its `at`). */
 		persistMs: number | undefined;
 		processes: ProcessLearning[];
 		/** First 429 → each other process's routing off the account, however it learnt. */
@@ -101,7 +101,10 @@ export interface Figures {
 		notLearnt: number;
 	};
 	lockWaits: { run: LockSummary; startup: LockSummary };
-	/** Updates that put the watched account's cooldown on disk (one per process that hit its 429). */
+	/**
+	 * Writes that put a new cooldown of the watched account on disk: the file they left carries a
+	 * cooldownUntil the file before them (the previous write, in lock order) did not.
+	 */
 	cooldownWrites: number;
 	/** `store.read()` before each routing decision, same store, same load. */
 	readMs: Summary;
@@ -121,13 +124,12 @@ export interface LockSummary {
 	/** Acquisitions that found the lock held by another process at least once. */
 	contended: number;
 	maxAttempts: number;
-	/** Actor store updates (each takes the data lock). */
-	updates: number;
-	/** Updates that failed (their writes are lost), how long after the call, and the error names. */
+	/** Store updates that wrote (updates that changed nothing write nothing and are not counted). */
+	writes: number;
+	/** Updates that failed (their writes are lost) and the error codes. */
 	failed: number;
-	failedAfterMs: Summary;
 	errors: string[];
-	/** Lock held: file read → written, synced, renamed, released (update's mutate → resolved). */
+	/** Data lock held per write: taken → file read, written, synced, renamed, folder synced (release not included). */
 	holdMs: Summary;
 }
 
@@ -170,12 +172,10 @@ export function analyze(input: AnalyzeInput): Figures {
 	}
 	// Unknown routing times count as propagation cost: neither in flight nor a proven bug.
 	const propagationCost = late.filter((l) => (l.routedAfterKnownMs ?? 0) >= 0 && !routedAfterItKnew(l));
-	const updates = children.flatMap((c) => c.updates);
-	const cooldownWrites = updates.filter((u) => u.cooldownWrite);
-	// The writer's own clock: its rename returned, so the new file was there for every reader.
-	const persistedAt = cooldownWrites.length
-		? Math.min(...cooldownWrites.map((u) => u.renamedAt ?? u.doneAt))
-		: undefined;
+	const writes = children.flatMap((c) => c.writes);
+	const cooldownWrites = newCooldowns(writes);
+	// The writer's own clock, under the lock: the new file was there for every reader.
+	const persistedAt = cooldownWrites.length ? Math.min(...cooldownWrites.map((w) => w.at)) : undefined;
 	const processes = children.map((child) => learning(child, knownAt, persistedAt, late));
 	const byStore = processes.filter((p) => p.via === "store");
 
@@ -226,14 +226,14 @@ export function analyze(input: AnalyzeInput): Figures {
 			notLearnt: processes.filter((p) => p.via === "never").length,
 		},
 		lockWaits: {
-			// By when the wait began, as the updates are by when they were called.
+			// Waits by when they began, writes by when they took the lock.
 			run: lockSummary(
 				children.flatMap((c) => c.lockWaits.filter((w) => w.at - w.waitedMs >= input.goAt)),
-				updates.filter((u) => u.calledAt >= input.goAt),
+				writes.filter((w) => w.at - w.heldMs >= input.goAt),
 			),
 			startup: lockSummary(
 				children.flatMap((c) => c.lockWaits.filter((w) => w.at - w.waitedMs < input.goAt)),
-				updates.filter((u) => u.calledAt < input.goAt),
+				writes.filter((w) => w.at - w.heldMs < input.goAt),
 			),
 		},
 		cooldownWrites: cooldownWrites.length,
@@ -296,19 +296,37 @@ function median(values: readonly number[]): number {
 	);
 }
 
-function lockSummary(waits: readonly LockWait[], updates: readonly StoreUpdate[]): LockSummary {
-	const failed = updates.filter((u) => u.error !== undefined);
+function lockSummary(waits: readonly LockWait[], writes: readonly StoreWrite[]): LockSummary {
+	const ok = writes.filter((w) => w.ok);
+	const failed = writes.filter((w) => !w.ok);
 	return {
 		data: summarize(waits.filter((w) => w.lock === "data").map((w) => w.waitedMs)),
 		account: summarize(waits.filter((w) => w.lock === "account").map((w) => w.waitedMs)),
 		contended: waits.filter((w) => w.attempts > 1).length,
 		maxAttempts: waits.reduce((max, w) => Math.max(max, w.attempts), 0),
-		updates: updates.length,
+		writes: ok.length,
 		failed: failed.length,
-		failedAfterMs: summarize(failed.map((u) => u.doneAt - u.calledAt)),
-		errors: [...new Set(failed.map((u) => u.error ?? "?"))],
-		holdMs: summarize(updates.flatMap((u) => (u.lockedAt === undefined ? [] : [u.doneAt - u.lockedAt]))),
+		errors: [...new Set(failed.map((w) => w.code ?? "?"))],
+		holdMs: summarize(ok.map((w) => w.heldMs)),
 	};
+}
+
+/**
+ * The writes whose file carried a cooldown of the watched account, active when written, that the
+ * file before them did not. Writes are serialized by the data lock and each `at` is taken under it,
+ * on the machine's one clock, so sorting every process's writes by `at` replays the file's versions
+ * (two writes within the same millisecond may swap: that can only add a count, not move the
+ * earliest landing).
+ */
+function newCooldowns(writes: readonly StoreWrite[]): StoreWrite[] {
+	const found: StoreWrite[] = [];
+	let onDisk: number | undefined;
+	for (const write of writes.filter((w) => w.ok).sort((a, b) => a.at - b.at)) {
+		const active = write.cooldownUntil !== undefined && write.cooldownUntil > write.at;
+		if (active && write.cooldownUntil !== onDisk) found.push(write);
+		onDisk = write.cooldownUntil;
+	}
+	return found;
 }
 
 /** `p3-s17` → 3. */

@@ -28,7 +28,7 @@ import type {
 	LockWait,
 	ParentToChild,
 	ProbeMessage,
-	StoreUpdate,
+	StoreWrite,
 	StreamResult,
 } from "./protocol.ts";
 import { benchContext, MODEL_ID } from "./workload.ts";
@@ -41,12 +41,12 @@ const say = (message: ChildToParent) => process.stdout.write(`${JSON.stringify(m
 /** The stat gate's last (inode, size, mtime) of accounts.json. */
 let gateSignature = "";
 const lockWaits: LockWait[] = [];
-const updates: StoreUpdate[] = [];
+const writes: StoreWrite[] = [];
 const probes = new BroadcastChannel(LOCK_WAIT_CHANNEL);
 probes.onmessage = (event) => {
 	const message = (event as { data: ProbeMessage }).data;
 	if (message.kind === "wait") lockWaits.push(message);
-	else updates.push(message);
+	else writes.push(message);
 };
 probes.unref();
 
@@ -76,7 +76,7 @@ for await (const line of createInterface({ input: process.stdin })) {
 		const startedAt = Date.now();
 		const { streams, readMs, statMs } = await runStreams(supervisor, message.streams, message.concurrency);
 		loop.disable();
-		await new Promise((resolve) => setTimeout(resolve, 50)); // let the last lock waits arrive
+		await new Promise((resolve) => setTimeout(resolve, 50)); // let the last lock waits and writes arrive
 		const done: ChildDone = {
 			type: "done",
 			index,
@@ -86,7 +86,7 @@ for await (const line of createInterface({ input: process.stdin })) {
 			readMs,
 			statMs,
 			lockWaits,
-			updates,
+			writes,
 			routedToWatched: learnt.routedToWatched,
 			loopDelayMs: { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
 			...(learnt.coolingSeenAt !== undefined ? { coolingSeenAt: learnt.coolingSeenAt } : {}),

@@ -18,24 +18,22 @@ export interface LockWait {
 	at: number;
 }
 
-/** One `AccountStore.update` in an actor thread. */
-export interface StoreUpdate {
-	kind: "update";
-	calledAt: number;
-	/** When `mutate` ran: the lock held and the file read. Absent when the lock was never had. */
-	lockedAt?: number;
-	/** When the new file was renamed into place (absent when nothing changed, so nothing was written). */
-	renamedAt?: number;
-	/** When the update resolved or failed: written, synced, renamed, lock released. */
-	doneAt: number;
-	/** This write put the watched account's cooldown on disk. */
-	cooldownWrite: boolean;
-	/** The error's name when the update failed (e.g. StoreLockTimeoutError). */
-	error?: string;
+/** One `pi-dispatch:store:write` event: an `AccountStore.update` (in any thread of a child) that wrote or failed. */
+export interface StoreWrite {
+	kind: "write";
+	/** When the new file was in place (renamed, folder fsync'd; the lock not yet released), or the update failed. */
+	at: number;
+	/** Data lock held: taken → `at` (0 when a failed update never had it). */
+	heldMs: number;
+	ok: boolean;
+	/** The error's code when the update failed (e.g. E_STORE_LOCK_TIMEOUT). */
+	code?: string;
+	/** The watched account's `cooldownUntil` in the file this write left (absent: none, or not ok). */
+	cooldownUntil?: number;
 }
 
 /** What lock-probe.ts posts from every thread of a child. */
-export type ProbeMessage = LockWait | StoreUpdate;
+export type ProbeMessage = LockWait | StoreWrite;
 
 export interface StreamResult {
 	/** Session id sent upstream: `p<child>-s<stream>`, which ties the fake's log to the stream. */
@@ -72,8 +70,8 @@ export interface ChildDone {
 	statMs: number[];
 	/** Every lock wait of this process (main thread and actor threads) since the process started. */
 	lockWaits: LockWait[];
-	/** Every store update of its actors since the process started. */
-	updates: StoreUpdate[];
+	/** Every store write (or failed update) of this process since it started. */
+	writes: StoreWrite[];
 	/** When this supervisor first showed the watched account cooling down (its `snapshot` event). */
 	coolingSeenAt?: number;
 	/** When this process itself first failed over away from the watched account (its own 429). */

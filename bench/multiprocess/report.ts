@@ -126,9 +126,13 @@ function lockLines(phase: string, l: LockSummary): Line[] {
 		{
 			figure: `lock wait, data lock (${phase})`,
 			stats: l.data,
-			value: `${l.updates} updates, ${l.contended} contended, max ${l.maxAttempts} attempts`,
+			value: `${l.writes} writes, ${l.contended} contended, max ${l.maxAttempts} attempts`,
 		},
-		{ figure: `  lock held per update (${phase})`, stats: l.holdMs, value: "read → fsync'd, renamed, released" },
+		{
+			figure: `  lock held per write (${phase})`,
+			stats: l.holdMs,
+			value: "read → fsync'd, renamed (before release)",
+		},
 	];
 	if (l.account.count > 0) rows.push({ figure: `lock wait, refresh locks (${phase})`, stats: l.account });
 	return rows;
@@ -138,11 +142,7 @@ function failures(run: LockSummary, startup: LockSummary): string {
 	const failed = run.failed + startup.failed;
 	if (failed === 0) return "0";
 	const errors = [...new Set([...run.errors, ...startup.errors])].join(", ");
-	const after = [
-		...(run.failed ? [run.failedAfterMs.p50] : []),
-		...(startup.failed ? [startup.failedAfterMs.p50] : []),
-	];
-	return `${startup.failed} start-up + ${run.failed} streams (${errors}, after ~${ms(Math.max(...after))}); their writes are lost`;
+	return `${startup.failed} start-up + ${run.failed} streams (${errors}); their writes are lost`;
 }
 
 function table(rows: readonly Line[]): string {
