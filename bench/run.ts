@@ -20,6 +20,7 @@ import { failoverUnknown } from "./scenarios/failover-unknown.ts";
 import { healthy } from "./scenarios/healthy.ts";
 import { naive } from "./scenarios/naive.ts";
 import { scale } from "./scenarios/scale.ts";
+import { transport } from "./scenarios/transport.ts";
 
 const SCENARIOS: Record<ScenarioName, Scenario> = {
 	baseline,
@@ -27,6 +28,7 @@ const SCENARIOS: Record<ScenarioName, Scenario> = {
 	"failover-unknown": failoverUnknown,
 	"failover-known": failoverKnown,
 	naive,
+	transport,
 	scale,
 	crash,
 };

@@ -7,6 +7,7 @@ export const SCENARIO_NAMES = [
 	"failover-unknown",
 	"failover-known",
 	"naive",
+	"transport",
 	"scale",
 	"crash",
 ] as const;

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AssistantMessageEventStream, SimpleStreamOptions, TranscriptContext } from "@earendil-works/pi-ai";
 import { CODEX_CLIENT_ID, CODEX_SCOPE } from "../../src/auth/auth-endpoints.ts";
+import type { CodexTransport, DispatchConfig } from "../../src/config.ts";
 import { createRuntime, type DispatchRuntime } from "../../src/runtime.ts";
 import type { AccountRecord, SharedAccountState } from "../../src/store/account-record.ts";
 import { AccountStore } from "../../src/store/account-store.ts";
@@ -36,12 +37,14 @@ export interface RigOptions {
 	supervisor?: Partial<SupervisorOptions>;
 	/** Quiet time after start-up, before the rig is handed out (default 300 ms). */
 	settleMs?: number;
+	/** The dispatcher's transport, as `PI_DISPATCH_TRANSPORT` sets it; default: the core's (SSE). */
+	transport?: CodexTransport;
 }
 
 export async function startRig(upstream: Upstream, accounts: AccountTokens[], options: RigOptions = {}): Promise<Rig> {
 	const home = await mkdtemp(join(tmpdir(), "pi-dispatch-bench-"));
 	await seedStore(home, accounts, options.shared ?? {});
-	const runtime = createRuntime(piCodexClient, rigConfig(upstream, home), {
+	const runtime = createRuntime(piCodexClient, rigConfig(upstream, home, options.transport), {
 		// Deterministic choice among equals: the first account in the store is tried first.
 		random: () => 0,
 		...options.supervisor,
@@ -72,7 +75,11 @@ export async function startRig(upstream: Upstream, accounts: AccountTokens[], op
 	};
 }
 
-export function rigConfig(upstream: Pick<Upstream, "baseUrl" | "tokenUrl" | "authorizeUrl">, home: string) {
+export function rigConfig(
+	upstream: Pick<Upstream, "baseUrl" | "tokenUrl" | "authorizeUrl">,
+	home: string,
+	transport?: CodexTransport,
+): DispatchConfig {
 	return {
 		home,
 		codexBaseUrl: upstream.baseUrl,
@@ -84,6 +91,7 @@ export function rigConfig(upstream: Pick<Upstream, "baseUrl" | "tokenUrl" | "aut
 			redirectUri: "http://localhost:1455/auth/callback",
 			scope: CODEX_SCOPE,
 		},
+		...(transport ? { transport } : {}),
 	};
 }
 

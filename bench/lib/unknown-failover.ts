@@ -15,12 +15,11 @@
  */
 import type { SimpleStreamOptions } from "@earendil-works/pi-ai";
 import { unavailableReason } from "../../src/supervisor/selection-policy.ts";
-import type { SupervisorOptions } from "../../src/supervisor/supervisor-options.ts";
 import type { Fault } from "../../test/fake-codex/index.ts";
 import { benchContext, directStream } from "./client.ts";
 import type { Arm } from "./interleave.ts";
 import { timeStream, ttftOf } from "./measure.ts";
-import { type Rig, startRig } from "./rig.ts";
+import { type Rig, type RigOptions, startRig } from "./rig.ts";
 import type { Upstream } from "./upstream.ts";
 import type { AccountTokens } from "./upstream-protocol.ts";
 import { sleep, waitUntil } from "./wait.ts";
@@ -46,7 +45,7 @@ export async function unknownFailoverKit(
 	upstream: Upstream,
 	prefix: string,
 	settleMs: number,
-	supervisor: Partial<SupervisorOptions> = {},
+	rigOptions: RigOptions = {},
 ) {
 	const [exhausted, healthy, probe] = await upstream.addAccounts([
 		{ accountId: `${prefix}-a` },
@@ -54,7 +53,7 @@ export async function unknownFailoverKit(
 		{ accountId: `${prefix}-probe` },
 	]);
 	await upstream.setUsage(healthy!.accountId, { primary: { usedPercent: 1 } });
-	const rig = await startRig(upstream, [exhausted!, healthy!], { supervisor });
+	const rig = await startRig(upstream, [exhausted!, healthy!], rigOptions);
 	const context = benchContext();
 	let misroutes = 0;
 

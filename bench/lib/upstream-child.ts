@@ -25,12 +25,17 @@ function handle(command: UpstreamCommand): unknown {
 		case "set-usage":
 			fake.setUsage(command.accountId, command.patch);
 			return undefined;
+		case "set-websocket":
+			fake.websocket = command.mode;
+			return undefined;
 		case "hits": {
-			const hits: Hits = { responses: 0, faulted: 0 };
+			const hits: Hits = { responses: 0, faulted: 0, websocket: 0 };
 			for (const entry of fake.requests) {
-				if (entry.route !== "responses" || entry.websocket || entry.accountId !== command.accountId) continue;
+				// A refused or reset upgrade is no request (pi-ai resends it over SSE); a frame is.
+				if (entry.route !== "responses" || entry.upgrade || entry.accountId !== command.accountId) continue;
 				hits.responses++;
 				if (entry.fault) hits.faulted++;
+				if (entry.websocket) hits.websocket++;
 			}
 			return hits;
 		}

@@ -1,5 +1,12 @@
 /** The IPC wire between the bench and the forked fake Codex upstream (one request, one reply). */
-import type { FakeAccountInit, FakeCodex, FakeTokens, Fault, ResponsePlan } from "../../test/fake-codex/index.ts";
+import type {
+	FakeAccountInit,
+	FakeCodex,
+	FakeTokens,
+	Fault,
+	ResponsePlan,
+	WebSocketMode,
+} from "../../test/fake-codex/index.ts";
 
 export type UsagePatch = Parameters<FakeCodex["setUsage"]>[1];
 
@@ -9,6 +16,7 @@ export type UpstreamCommand =
 	| { op: "clear-fault"; accountId: string }
 	| { op: "set-response"; plan: ResponsePlan; accountId?: string }
 	| { op: "set-usage"; accountId: string; patch: UsagePatch }
+	| { op: "set-websocket"; mode: WebSocketMode }
 	| { op: "hits"; accountId: string }
 	| { op: "clear-log" };
 
@@ -38,6 +46,8 @@ export interface Hits {
 	responses: number;
 	/** Of those, answered by an armed fault (e.g. the 429). */
 	faulted: number;
+	/** Of those, sent as WebSocket frames (the rest over SSE). */
+	websocket: number;
 }
 
 export interface AccountTokens {

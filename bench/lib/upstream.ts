@@ -2,7 +2,7 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
-import type { FakeAccountInit, Fault, ResponsePlan } from "../../test/fake-codex/index.ts";
+import type { FakeAccountInit, Fault, ResponsePlan, WebSocketMode } from "../../test/fake-codex/index.ts";
 import type {
 	AccountTokens,
 	Hits,
@@ -21,6 +21,8 @@ export interface Upstream extends UpstreamUrls {
 	clearFault(accountId: string): Promise<void>;
 	setResponse(plan: ResponsePlan, accountId?: string): Promise<void>;
 	setUsage(accountId: string, patch: UsagePatch): Promise<void>;
+	/** "serve" answers WebSocket upgrades; "refuse" (the fake's default) answers 426, so pi-ai uses SSE. */
+	setWebSocket(mode: WebSocketMode): Promise<void>;
 	hits(accountId: string): Promise<Hits>;
 	clearLog(): Promise<void>;
 	close(): Promise<void>;
@@ -69,6 +71,7 @@ export async function startUpstream(): Promise<Upstream> {
 		setResponse: (plan, accountId) =>
 			call({ op: "set-response", plan, ...(accountId === undefined ? {} : { accountId }) }),
 		setUsage: (accountId, patch) => call({ op: "set-usage", accountId, patch }),
+		setWebSocket: (mode) => call({ op: "set-websocket", mode }),
 		hits: (accountId) => call({ op: "hits", accountId }),
 		clearLog: () => call({ op: "clear-log" }),
 		close: () => stop(child),

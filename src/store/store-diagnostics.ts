@@ -10,7 +10,7 @@ export const lockWaitChannel = channel("pi-dispatch:store:lock-wait");
 
 export interface StoreWriteEvent {
 	file: string;
-	/** Epoch ms when the new content was in place (after the rename), or when the update failed. */
+	/** Epoch ms when the new content was in place (after the rename and the folder fsync), or when the update failed. */
 	at: number;
 	/** How long the data lock was held for this update. */
 	heldMs: number;
