@@ -21,6 +21,7 @@ import type { CodexClient } from "../../src/dispatch/dispatcher.ts";
 import { createRuntime } from "../../src/runtime.ts";
 import type { StoreData } from "../../src/store/account-record.ts";
 import type { Supervisor } from "../../src/supervisor/supervisor.ts";
+import { benchContext } from "../lib/client.ts";
 import { LOCK_WAIT_CHANNEL } from "./lock-probe.ts";
 import type {
 	ChildDone,
@@ -31,7 +32,7 @@ import type {
 	StoreWrite,
 	StreamResult,
 } from "./protocol.ts";
-import { benchContext, MODEL_ID } from "./workload.ts";
+import { MODEL_ID } from "./workload.ts";
 
 const index = Number(process.env.BENCH_CHILD_INDEX);
 const watched = process.env.BENCH_WATCH_ACCOUNT!;

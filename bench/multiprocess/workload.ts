@@ -3,7 +3,6 @@
  * a set share of all streams, and a short streamed answer. Imported by the children too, so it
  * imports nothing heavy.
  */
-import type { TranscriptContext } from "@earendil-works/pi-ai";
 import type { FakeAccountInit, ResponsePlan } from "../../test/fake-codex/types.ts";
 
 /** The model pi-dispatch's tests and benches use (any built-in Codex model would do). */
@@ -40,13 +39,3 @@ export function accountInits(count: number, exhaustAfter: number): FakeAccountIn
 
 /** A fake account the store never hears of: each child warms its HTTP client on it. */
 export const WARMUP_ACCOUNT = "acct-warmup";
-
-/** A short prompt in the transcript shape pi hands providers (as bench/lib/client.ts builds it). */
-export function benchContext(): TranscriptContext {
-	return {
-		messages: [
-			{ role: "system", content: "You are a helpful assistant.", timestamp: 0 },
-			{ role: "user", content: "Say hello.", timestamp: Date.now() },
-		],
-	} as TranscriptContext;
-}
