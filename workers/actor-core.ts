@@ -38,6 +38,9 @@ export interface ActorDeps {
 
 type StartMessage = Extract<SupervisorToActor, { type: "start" }>;
 
+/** How soon an account guessed exhausted is tried again once its usage shows room. */
+const GUESS_RECHECK_MS = 60_000;
+
 export class AccountActor {
 	readonly #deps: ActorDeps;
 	readonly #config: ActorConfig;
@@ -280,6 +283,19 @@ export class AccountActor {
 			});
 	}
 
+	/**
+	 * The usage endpoint shows room on an account we guessed exhausted (a WebSocket error said
+	 * "usage limit" without a reset): try it again soon rather than after the whole fallback.
+	 */
+	#shortenGuess(): void {
+		const recheckAt = this.#deps.now() + Math.min(this.#config.fallbackCooldownMs, GUESS_RECHECK_MS);
+		this.#cooldownGuessed = false;
+		if (this.#cooldownUntil !== undefined && this.#cooldownUntil > recheckAt) {
+			this.#cooldownUntil = recheckAt;
+			this.#armCooldownTimer();
+		}
+	}
+
 	#armCooldownTimer(): void {
 		const until = this.#cooldownUntil;
 		if (until === undefined) return;
@@ -327,6 +343,8 @@ export class AccountActor {
 				const until = exhaustedUntil(usage);
 				if (isUsageExhausted(usage)) {
 					this.#coolDown(until ?? this.#deps.now() + this.#config.fallbackCooldownMs, "usage window full", !until);
+				} else if (this.#cooldownGuessed) {
+					this.#shortenGuess();
 				}
 			}
 		} catch (error) {

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { classifyCodexErrorText } from "../../src/usage/codex-error-text.ts";
-import { type Harness, responseAccounts, startHarness } from "../helpers/dispatch-harness.ts";
+import { FAST_ACTOR, type Harness, responseAccounts, startHarness } from "../helpers/dispatch-harness.ts";
 import { eventually } from "../helpers/eventually.ts";
 
 let harness: Harness | undefined;
@@ -18,6 +18,8 @@ describe("failover over WebSocket", () => {
 		harness = await startHarness({
 			accounts: [{ accountId: "acct-a" }, { accountId: "acct-b" }],
 			transport: "websocket",
+			// The production fallback, so the shortened recheck below is visible.
+			supervisor: { actor: { ...FAST_ACTOR, fallbackCooldownMs: 15 * 60_000 } },
 		});
 		const { fake, supervisor } = harness;
 		fake.websocket = "serve";
@@ -36,6 +38,12 @@ describe("failover over WebSocket", () => {
 				polls,
 			),
 		);
+		// The poll shows room (the fake's fault is not a real usage limit): retry A within a minute,
+		// not after the whole 15-minute guess.
+		await eventually(() =>
+			expect(supervisor.actor("acct-a")!.snapshot.cooldownUntil).toBeLessThanOrEqual(Date.now() + 60_000),
+		);
+		expect(supervisor.actor("acct-a")!.snapshot.state).toBe("cooling-down");
 		await harness.ask("again", { sessionId: "ws-2" });
 		expect(responseAccounts(fake).at(-1)).toBe("acct-b");
 	});
