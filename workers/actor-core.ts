@@ -57,6 +57,7 @@ export class AccountActor {
 	readonly #freshUsage: LRUCache<"usage", UsageSnapshot>;
 	#inFlight = 0;
 	#lastError: string | undefined;
+	#lastErrorAt: number | undefined;
 	#lastUsagePersist = 0;
 	readonly #startedAt: number;
 	readonly #restarts: number;
@@ -122,7 +123,7 @@ export class AccountActor {
 				return;
 			case "stream-ended":
 				this.#inFlight = Math.max(0, this.#inFlight - 1);
-				if (message.error) this.#lastError = message.error;
+				if (message.error) this.#noteError(message.error);
 				this.#publish();
 				return;
 			case "store-changed":
@@ -140,7 +141,7 @@ export class AccountActor {
 				return;
 			default: {
 				const unknown: never = message;
-				this.#lastError = `unknown message ${JSON.stringify(unknown)}`;
+				this.#noteError(`unknown message ${JSON.stringify(unknown)}`);
 			}
 		}
 	}
@@ -156,7 +157,7 @@ export class AccountActor {
 			inFlight: this.#inFlight,
 			startedAt: this.#startedAt,
 			restarts: this.#restarts,
-			...(this.#lastError !== undefined ? { lastError: this.#lastError } : {}),
+			...(this.#lastError !== undefined ? { lastError: this.#lastError, lastErrorAt: this.#lastErrorAt } : {}),
 			tokenExpiresAt: this.#credentials.expiresAt,
 		};
 	}
@@ -198,7 +199,7 @@ export class AccountActor {
 				return credentials;
 			})
 			.catch(async (error: unknown) => {
-				this.#lastError = `refresh failed: ${describeError(error)}`;
+				this.#noteError(`refresh failed: ${describeError(error)}`);
 				if (error instanceof NeedsLoginError) {
 					this.#needsLogin = { since: this.#deps.now(), reason: error.message };
 					await this.#deps.persistNeedsLogin(error.message).catch(() => undefined);
@@ -258,7 +259,7 @@ export class AccountActor {
 			const known = failure?.resetsAt ?? exhaustedUntil(usage);
 			this.#coolDown(known ?? now + this.#config.fallbackCooldownMs, failure?.code ?? "usage window full", !known);
 		} else if (failure) {
-			this.#lastError = `HTTP ${observation.status}${failure.code ? ` ${failure.code}` : ""}`;
+			this.#noteError(`HTTP ${observation.status}${failure.code ? ` ${failure.code}` : ""}`);
 		}
 		this.#publish();
 	}
@@ -279,7 +280,7 @@ export class AccountActor {
 				...(this.#usage ? { usage: this.#usage } : {}),
 			})
 			.catch((error: unknown) => {
-				this.#lastError = `could not share cooldown: ${describeError(error)}`;
+				this.#noteError(`could not share cooldown: ${describeError(error)}`);
 			});
 	}
 
@@ -348,7 +349,7 @@ export class AccountActor {
 				}
 			}
 		} catch (error) {
-			this.#lastError = `usage poll failed: ${describeError(error)}`;
+			this.#noteError(`usage poll failed: ${describeError(error)}`);
 		}
 		this.#publish();
 		this.#schedulePoll(this.#config.usagePollMs);
@@ -373,6 +374,11 @@ export class AccountActor {
 	}
 
 	/** One snapshot per turn of the event loop, however many messages changed it. */
+	#noteError(text: string): void {
+		this.#lastError = text;
+		this.#lastErrorAt = this.#deps.now();
+	}
+
 	#publish(): void {
 		if (this.#stopped || this.#publishQueued) return;
 		this.#publishQueued = true;

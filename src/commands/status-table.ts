@@ -50,10 +50,16 @@ export function renderStatusTable(input: StatusTableInput): string[] {
 			formatDuration(now - snapshot.startedAt),
 			String(snapshot.restarts),
 			String(snapshot.inFlight),
-			snapshot.lastError ? safeOneLine(snapshot.lastError, LAST_ERROR_WIDTH) : "-",
+			snapshot.lastError ? lastErrorCell(snapshot.lastError, snapshot.lastErrorAt, now) : "-",
 		];
 	});
 	return [title, ...renderTable(HEADER, rows)];
+}
+
+/** The error with its age, so an old one next to fresh successes reads as history. */
+function lastErrorCell(error: string, at: number | undefined, now: number): string {
+	const age = at === undefined ? "" : ` (${formatDuration(now - at)} ago)`;
+	return `${safeOneLine(error, LAST_ERROR_WIDTH - age.length)}${age}`;
 }
 
 /** "40% (18:40)": used share and when the window resets. */

@@ -290,7 +290,14 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 	}
 
 	#setState(state: ActorSnapshot["state"], lastError: string): void {
-		this.#snapshot = { ...this.#snapshot, state, lastError, restarts: this.#restarts, inFlight: 0 };
+		this.#snapshot = {
+			...this.#snapshot,
+			state,
+			lastError,
+			lastErrorAt: Date.now(),
+			restarts: this.#restarts,
+			inFlight: 0,
+		};
 		this.emit("snapshot", this.#snapshot);
 	}
 

@@ -49,7 +49,7 @@ describe("renderStatusTable", () => {
 					restarts: 1,
 				}),
 				view("old", { state: "needs-login", lastError: "refresh failed: The refresh token was already used" }),
-				view("flaky", { state: "restarting", lastError: "actor crashed: boom" }),
+				view("flaky", { state: "restarting", lastError: "actor crashed: boom", lastErrorAt: NOW - 2 * MIN }),
 			],
 			session: { activeId: "id-main" },
 			now: NOW,
@@ -79,6 +79,7 @@ describe("renderStatusTable", () => {
 		expect(cells(lines[5])?.slice(3, 7)).toEqual(["needs login", "-", "-", "-"]);
 		expect(cells(lines[5])?.at(-1)).toBe("refresh failed: The refresh token was already used");
 		expect(cells(lines[6])?.[3]).toBe("restarting");
+		expect(cells(lines[6])?.at(-1)).toBe("actor crashed: boom (2m ago)");
 		// Columns line up.
 		const stateColumn = lines[1]!.indexOf("STATE");
 		for (const line of lines.slice(2)) expect(line[stateColumn - 1]).toBe(" ");
