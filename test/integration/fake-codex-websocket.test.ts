@@ -1,18 +1,10 @@
 import { randomUUID } from "node:crypto";
-import {
-	type AssistantMessage,
-	type AssistantMessageEvent,
-	type Context,
-	normalizeContext,
-	type ProviderResponse,
-	type SimpleStreamOptions,
-} from "@earendil-works/pi-ai";
+import type { AssistantMessage, Context, SimpleStreamOptions } from "@earendil-works/pi-ai";
 import {
 	closeOpenAICodexWebSocketSessions,
 	getOpenAICodexWebSocketDebugStats,
 	resetOpenAICodexWebSocketDebugStats,
 } from "@earendil-works/pi-ai/api/openai-codex-responses";
-import { getModel, streamSimpleOpenAICodexResponses } from "@earendil-works/pi-ai/compat";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import {
@@ -22,6 +14,7 @@ import {
 	type RequestLogEntry,
 	startFakeCodex,
 } from "../fake-codex/index.ts";
+import { deltas, runPiAi } from "../helpers/pi-ai-run.ts";
 
 // The fake's WebSocket transport, proved against pi-ai's own Codex client
 // (transport "websocket" and "auto") and a raw `ws` client for the wire shapes.
@@ -29,7 +22,6 @@ import {
 // session whose WebSocket failed (it then stays on SSE), so every test uses
 // fresh session ids and drops pi's sockets afterwards.
 
-const base = getModel("openai-codex", "gpt-5.5");
 let fake: FakeCodex;
 let alice: FakeTokens;
 let bob: FakeTokens;
@@ -57,26 +49,8 @@ function followUp(first: AssistantMessage, text = "And again"): Context {
 	return { ...hello, messages: [...hello.messages, first, { role: "user", content: text, timestamp: 2 }] };
 }
 
-async function run(tokens: FakeTokens, opts: Partial<SimpleStreamOptions> = {}, context: Context = hello) {
-	const model = { ...base, baseUrl: fake.baseUrl };
-	const responses: ProviderResponse[] = [];
-	const stream = streamSimpleOpenAICodexResponses(model, normalizeContext(context), {
-		apiKey: tokens.access,
-		transport: "websocket",
-		maxRetries: 0,
-		onResponse: (response) => {
-			responses.push(response);
-		},
-		...opts,
-	});
-	const events: AssistantMessageEvent[] = [];
-	for await (const event of stream) events.push(event);
-	const message: AssistantMessage = await stream.result();
-	return { events, message, responses };
-}
-
-function deltas(events: AssistantMessageEvent[], type: "text_delta" | "thinking_delta"): string {
-	return events.map((e) => (e.type === type ? e.delta : "")).join("");
+function run(tokens: FakeTokens, opts: Partial<SimpleStreamOptions> = {}, context: Context = hello) {
+	return runPiAi(fake, tokens, context, { transport: "websocket", ...opts });
 }
 
 function inputOf(entry: RequestLogEntry | undefined): unknown[] {

@@ -1,20 +1,12 @@
-import {
-	type AssistantMessage,
-	type AssistantMessageEvent,
-	type Context,
-	normalizeContext,
-	type ProviderResponse,
-	type SimpleStreamOptions,
-} from "@earendil-works/pi-ai";
-import { getModel, streamSimpleOpenAICodexResponses } from "@earendil-works/pi-ai/compat";
+import type { Context, SimpleStreamOptions } from "@earendil-works/pi-ai";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { encryptedContentOwner, type FakeCodex, type FakeTokens, startFakeCodex } from "../fake-codex/index.ts";
+import { deltas, runPiAi } from "../helpers/pi-ai-run.ts";
 
 // Proof against pi's own Codex client: whatever the fake streams, pi-ai parses
 // into the same message it would get from chatgpt.com, and the fake's errors
 // come out as pi's real error messages.
 
-const base = getModel("openai-codex", "gpt-5.5");
 let fake: FakeCodex;
 let alice: FakeTokens;
 let bob: FakeTokens;
@@ -34,26 +26,8 @@ const hello: Context = {
 	messages: [{ role: "user", content: "Say hello", timestamp: Date.now() }],
 };
 
-async function run(tokens: FakeTokens, opts: Partial<SimpleStreamOptions> = {}, context: Context = hello) {
-	const model = { ...base, baseUrl: fake.baseUrl };
-	const responses: ProviderResponse[] = [];
-	const stream = streamSimpleOpenAICodexResponses(model, normalizeContext(context), {
-		apiKey: tokens.access,
-		transport: "sse",
-		maxRetries: 0,
-		onResponse: (response) => {
-			responses.push(response);
-		},
-		...opts,
-	});
-	const events: AssistantMessageEvent[] = [];
-	for await (const event of stream) events.push(event);
-	const message: AssistantMessage = await stream.result();
-	return { events, message, responses };
-}
-
-function deltas(events: AssistantMessageEvent[], type: "text_delta" | "thinking_delta"): string {
-	return events.map((e) => (e.type === type ? e.delta : "")).join("");
+function run(tokens: FakeTokens, opts: Partial<SimpleStreamOptions> = {}, context: Context = hello) {
+	return runPiAi(fake, tokens, context, { transport: "sse", ...opts });
 }
 
 describe("successful responses", () => {
