@@ -34,6 +34,12 @@ import type {
 } from "./protocol.ts";
 import { MODEL_ID } from "./workload.ts";
 
+/** The moments this process learnt about the watched account, as reported in its `done` line. */
+type LearntMoments = Pick<
+	ChildDone,
+	"coolingSeenAt" | "ownFailoverAt" | "reloadSawAt" | "probeSawAt" | "gateSawAt" | "routedToWatched"
+>;
+
 const index = Number(process.env.BENCH_CHILD_INDEX);
 const watched = process.env.BENCH_WATCH_ACCOUNT!;
 const persistMs = process.env.BENCH_USAGE_PERSIST_MS;
@@ -88,13 +94,9 @@ for await (const line of createInterface({ input: process.stdin })) {
 			statMs,
 			lockWaits,
 			writes,
-			routedToWatched: learnt.routedToWatched,
 			loopDelayMs: { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
-			...(learnt.coolingSeenAt !== undefined ? { coolingSeenAt: learnt.coolingSeenAt } : {}),
-			...(learnt.ownFailoverAt !== undefined ? { ownFailoverAt: learnt.ownFailoverAt } : {}),
-			...(learnt.reloadSawAt !== undefined ? { reloadSawAt: learnt.reloadSawAt } : {}),
-			...(learnt.probeSawAt !== undefined ? { probeSawAt: learnt.probeSawAt } : {}),
-			...(learnt.gateSawAt !== undefined ? { gateSawAt: learnt.gateSawAt } : {}),
+			// Unset moments stay out of the JSON line (undefined is not serialized).
+			...learnt.seen,
 		};
 		say(done);
 	} else if (message.cmd === "stop") {
@@ -118,11 +120,11 @@ async function runStreams(supervisor: Supervisor, streams: number, concurrency: 
 			const s0 = performance.now();
 			const gated = statGate(supervisor.store.file);
 			statMs.push(performance.now() - s0);
-			if (gated && hasCooldown(gated)) learnt.gateSawAt ??= Date.now();
+			if (gated && hasCooldown(gated)) learnt.seen.gateSawAt ??= Date.now();
 			const r0 = performance.now();
 			const data = await learnt.read();
 			readMs.push(performance.now() - r0);
-			if (hasCooldown(data)) learnt.probeSawAt ??= Date.now();
+			if (hasCooldown(data)) learnt.seen.probeSawAt ??= Date.now();
 			results.push(await oneStream(`p${index}-s${i}`));
 		}
 	};
@@ -170,28 +172,20 @@ async function warmUp(token: string): Promise<void> {
  */
 function watchLearning(supervisor: Supervisor) {
 	const read = supervisor.store.read.bind(supervisor.store);
-	const learnt: {
-		read: typeof read;
-		coolingSeenAt?: number;
-		ownFailoverAt?: number;
-		reloadSawAt?: number;
-		probeSawAt?: number;
-		gateSawAt?: number;
-		routedToWatched: Record<string, number>;
-	} = { read, routedToWatched: {} };
+	const learnt: { read: typeof read; seen: LearntMoments } = { read, seen: { routedToWatched: {} } };
 	supervisor.store.read = async () => {
 		const data = await read();
-		if (hasCooldown(data)) learnt.reloadSawAt ??= Date.now();
+		if (hasCooldown(data)) learnt.seen.reloadSawAt ??= Date.now();
 		return data;
 	};
 	supervisor.on("routed", (session, accountId) => {
-		if (session && accountId === watched) learnt.routedToWatched[session] = Date.now();
+		if (session && accountId === watched) learnt.seen.routedToWatched[session] = Date.now();
 	});
 	supervisor.on("snapshot", (snapshot) => {
-		if (snapshot.accountId === watched && snapshot.state === "cooling-down") learnt.coolingSeenAt ??= Date.now();
+		if (snapshot.accountId === watched && snapshot.state === "cooling-down") learnt.seen.coolingSeenAt ??= Date.now();
 	});
 	supervisor.on("failover", (event) => {
-		if (event.from.id === watched) learnt.ownFailoverAt ??= Date.now();
+		if (event.from.id === watched) learnt.seen.ownFailoverAt ??= Date.now();
 	});
 	return learnt;
 }
