@@ -17,6 +17,7 @@ import { accountIdentity } from "../src/auth/jwt.ts";
 import type { AccountRecord, SharedAccountState } from "../src/store/account-record.ts";
 import { AccountStore } from "../src/store/account-store.ts";
 import { DEMO_TEXT, type FakeCodex, setupDemo, startFakeCodex } from "../test/fake-codex/index.ts";
+import { offlinePiEnv } from "../test/helpers/offline-pi-env.ts";
 
 const REPO = dirname(dirname(fileURLToPath(import.meta.url)));
 const PI = realpathSync(join(REPO, "node_modules/.bin/pi"));
@@ -86,15 +87,7 @@ async function prepare(fake: FakeCodex, root: string): Promise<NodeJS.ProcessEnv
 			if (seen) data.state[accountId] = { usage: seen };
 		}
 	});
-	return {
-		...process.env,
-		PI_DISPATCH_HOME: home,
-		PI_CODING_AGENT_DIR: agentDir,
-		CODEX_HOME: codexHome,
-		PI_OFFLINE: "1",
-		PI_DISPATCH_CODEX_BASE_URL: fake.baseUrl,
-		PI_DISPATCH_AUTH_URL: fake.tokenUrl,
-	};
+	return offlinePiEnv(fake, { home, agentDir, codexHome });
 }
 
 async function interactive(env: NodeJS.ProcessEnv): Promise<number> {

@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { AccountStore } from "../../../src/store/account-store.ts";
 import { type FakeAccountInit, type FakeCodex, type FakeTokens, startFakeCodex } from "../../fake-codex/index.ts";
 import { seedAccounts } from "../../helpers/dispatch-harness.ts";
+import { offlinePiEnv } from "../../helpers/offline-pi-env.ts";
 
 export const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 export const PI_CLI = join(REPO, "node_modules/@earendil-works/pi-coding-agent/dist/cli.js");
@@ -50,13 +51,7 @@ export async function createPiWorld(): Promise<PiWorld> {
 	const tokens = new Map<string, FakeTokens>();
 	const minted: FakeTokens[] = [];
 	const env: NodeJS.ProcessEnv = {
-		...process.env,
-		PI_DISPATCH_HOME: home,
-		PI_CODING_AGENT_DIR: agentDir,
-		CODEX_HOME: codexHome,
-		PI_OFFLINE: "1",
-		PI_DISPATCH_CODEX_BASE_URL: fake.baseUrl,
-		PI_DISPATCH_AUTH_URL: fake.tokenUrl,
+		...offlinePiEnv(fake, { home, agentDir, codexHome }),
 		PI_DISPATCH_CALLBACK_PORT: "0",
 		// No browser may open from a test (the test plays the browser): xdg-open, where installed,
 		// runs $BROWSER, and `true` does nothing.
