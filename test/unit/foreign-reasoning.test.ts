@@ -1,5 +1,6 @@
 import type { AssistantMessage, Message } from "@earendil-works/pi-ai";
 import { describe, expect, it } from "vitest";
+import { zeroUsage } from "../../src/dispatch/error-message.ts";
 import { withoutForeignReasoning } from "../../src/dispatch/foreign-reasoning.ts";
 
 function assistant(responseId: string, signature: string): AssistantMessage {
@@ -13,14 +14,7 @@ function assistant(responseId: string, signature: string): AssistantMessage {
 		provider: "openai-codex",
 		model: "gpt-5",
 		responseId,
-		usage: {
-			input: 0,
-			output: 0,
-			cacheRead: 0,
-			cacheWrite: 0,
-			totalTokens: 0,
-			cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 },
-		},
+		usage: zeroUsage(),
 		stopReason: "stop",
 		timestamp: 0,
 	};
