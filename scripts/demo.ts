@@ -7,7 +7,6 @@
  *   node scripts/demo.ts --check   one prompt and /dispatch-status in print mode; exit 0/1
  */
 import { spawn } from "node:child_process";
-import { realpathSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -18,11 +17,12 @@ import type { AccountRecord, SharedAccountState } from "../src/store/account-rec
 import { AccountStore } from "../src/store/account-store.ts";
 import { DEMO_TEXT, type FakeCodex, setupDemo, startFakeCodex } from "../test/fake-codex/index.ts";
 import { offlinePiEnv } from "../test/helpers/offline-pi-env.ts";
+import { PI_CODEX_MODEL, PI_PACKAGE } from "../test/helpers/pi-under-test.ts";
 
 const REPO = dirname(dirname(fileURLToPath(import.meta.url)));
-const PI = realpathSync(join(REPO, "node_modules/.bin/pi"));
+const PI = join(PI_PACKAGE, "dist/cli.js");
 const EXTENSION = join(REPO, "src/index.ts");
-const MODEL = "openai-codex/gpt-5.5";
+const MODEL = PI_CODEX_MODEL;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 

@@ -5,8 +5,8 @@
  */
 import type { FakeAccountInit, ResponsePlan } from "../../test/fake-codex/types.ts";
 
-/** The model pi-dispatch's tests and benches use (any built-in Codex model would do). */
-export const MODEL_ID = "gpt-5.5";
+/** The model pi-dispatch's tests and benches use: pi's default Codex model. */
+export { CODEX_MODEL_ID as MODEL_ID } from "../../test/helpers/pi-under-test.ts";
 
 /** Answer pacing: a little latency so streams overlap as real ones do, without slowing the run. */
 export const RESPONSE_PLAN: ResponsePlan = { firstByteDelayMs: 10, interTokenDelayMs: 2 };

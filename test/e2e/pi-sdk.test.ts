@@ -3,19 +3,21 @@
  * extension and a recording UI context, against the fake Codex backend.
  */
 import { join } from "node:path";
-import { getModel } from "@earendil-works/pi-ai/compat";
-import {
-	createAgentSession,
-	DefaultResourceLoader,
-	ModelRuntime,
-	SessionManager,
-	SettingsManager,
-} from "@earendil-works/pi-coding-agent";
+import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import piDispatch from "../../src/index.ts";
 import { getRuntime, stopRuntime } from "../../src/runtime.ts";
 import { eventually } from "../helpers/eventually.ts";
+import { defaultCodexModelId, PI_PACKAGE, piAiPackageOf } from "../helpers/pi-under-test.ts";
 import { createPiWorld, type PiWorld } from "./helpers/pi-world.ts";
+
+// The SDK and catalog of the pi under test (PI_DISPATCH_E2E_PI), not necessarily the dev dependency.
+type PiSdk = typeof import("@earendil-works/pi-coding-agent");
+type PiAi = typeof import("@earendil-works/pi-ai/compat");
+const { createAgentSession, DefaultResourceLoader, ModelRuntime, SessionManager, SettingsManager }: PiSdk =
+	await import(pathToFileURL(join(PI_PACKAGE, "dist/index.js")).href);
+const { getModel }: PiAi = await import(pathToFileURL(join(piAiPackageOf(PI_PACKAGE), "dist/compat.js")).href);
+const MODEL_ID = await defaultCodexModelId(PI_PACKAGE);
 
 interface Recorded {
 	notes: { message: string; level: string | undefined }[];
@@ -113,7 +115,7 @@ describe("pi SDK session with pi-dispatch", () => {
 			cwd,
 			agentDir,
 			modelRuntime,
-			model: getModel("openai-codex", "gpt-5.5" as never),
+			model: getModel("openai-codex", MODEL_ID as never),
 			resourceLoader,
 			sessionManager: SessionManager.inMemory(cwd),
 			settingsManager,

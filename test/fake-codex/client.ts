@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { zstdCompressSync } from "node:zlib";
+import { CODEX_MODEL_ID } from "../helpers/pi-under-test.ts";
 import type { FakeCodex } from "./types.ts";
 
 // Raw-fetch helpers for talking to the fake the way pi-ai and the Codex CLI do.
@@ -11,7 +12,7 @@ export interface Caller {
 
 export function responsesBody(extra: Record<string, unknown> = {}): Record<string, unknown> {
 	return {
-		model: "gpt-5.5",
+		model: CODEX_MODEL_ID,
 		instructions: "You are a helpful assistant.",
 		input: [{ role: "user", content: [{ type: "input_text", text: "Say hello" }] }],
 		stream: true,

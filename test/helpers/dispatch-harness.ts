@@ -23,8 +23,10 @@ import { AccountStore } from "../../src/store/account-store.ts";
 import type { Supervisor } from "../../src/supervisor/supervisor.ts";
 import type { SupervisorOptions } from "../../src/supervisor/supervisor-options.ts";
 import { type FakeAccountInit, type FakeCodex, type FakeTokens, startFakeCodex } from "../fake-codex/index.ts";
+import { CODEX_MODEL_ID } from "./pi-under-test.ts";
 
-export const TEST_MODEL_ID = "gpt-5.5";
+/** pi's default Codex model (the catalog changes between pi versions). */
+export const TEST_MODEL_ID = CODEX_MODEL_ID;
 
 export const piCodexClient: CodexClient = {
 	streamSimple: streamSimpleOpenAICodexResponses,

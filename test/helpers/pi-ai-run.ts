@@ -9,8 +9,9 @@ import {
 } from "@earendil-works/pi-ai";
 import { getModel, streamSimpleOpenAICodexResponses } from "@earendil-works/pi-ai/compat";
 import type { FakeCodex, FakeTokens } from "../fake-codex/index.ts";
+import { CODEX_MODEL_ID } from "./pi-under-test.ts";
 
-const base = getModel("openai-codex", "gpt-5.5");
+const base = getModel("openai-codex", CODEX_MODEL_ID as never);
 
 export interface PiAiRun {
 	events: AssistantMessageEvent[];

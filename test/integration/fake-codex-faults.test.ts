@@ -8,6 +8,7 @@ import {
 	responsesBody,
 	startFakeCodex,
 } from "../fake-codex/index.ts";
+import { CODEX_MODEL_ID } from "../helpers/pi-under-test.ts";
 
 // Every fault switch, automatic exhaustion, foreign reasoning, and the ways the
 // service can vanish (hang, cut, reset, crash), over raw fetch.
@@ -261,7 +262,7 @@ describe("request log", () => {
 			status: 200,
 			sessionId: "s-1",
 		});
-		expect(fake.requests[0]?.body).toMatchObject({ model: "gpt-5.5", stream: true });
+		expect(fake.requests[0]?.body).toMatchObject({ model: CODEX_MODEL_ID, stream: true });
 		expect(fake.requests[1]).toMatchObject({
 			route: "responses",
 			accountId: "acct-bob",

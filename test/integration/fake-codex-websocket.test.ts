@@ -15,6 +15,7 @@ import {
 	startFakeCodex,
 } from "../fake-codex/index.ts";
 import { deltas, runPiAi } from "../helpers/pi-ai-run.ts";
+import { CODEX_MODEL_ID } from "../helpers/pi-under-test.ts";
 
 // The fake's WebSocket transport, proved against pi-ai's own Codex client
 // (transport "websocket" and "auto") and a raw `ws` client for the wire shapes.
@@ -53,8 +54,10 @@ function run(tokens: FakeTokens, opts: Partial<SimpleStreamOptions> = {}, contex
 	return runPiAi(fake, tokens, context, { transport: "websocket", ...opts });
 }
 
+/** The conversation items of a request: pi-ai may also send its instructions as a developer item. */
 function inputOf(entry: RequestLogEntry | undefined): unknown[] {
-	return ((entry?.body ?? {}) as { input?: unknown[] }).input ?? [];
+	const input = ((entry?.body ?? {}) as { input?: { role?: string }[] }).input ?? [];
+	return input.filter((item) => item.role !== "developer" && item.role !== "system");
 }
 
 /** [status, websocket] of the logged responses requests of one session. */
@@ -75,7 +78,7 @@ describe("pi-ai over the fake's WebSocket", () => {
 		expect(transports(sessionId)).toEqual([[200, true]]);
 		const entry = fake.requests.at(-1);
 		expect(entry).toMatchObject({ route: "responses", websocket: true, accountId: "acct-alice", sessionId });
-		expect(entry?.body).toMatchObject({ model: "gpt-5.5", store: false, prompt_cache_key: sessionId });
+		expect(entry?.body).toMatchObject({ model: CODEX_MODEL_ID, store: false, prompt_cache_key: sessionId });
 		expect(entry?.body).not.toHaveProperty("type");
 		expect(fake.websocketConnectionCount("acct-alice")).toBe(1);
 	});
@@ -359,7 +362,9 @@ describe("the wire, seen by a raw WebSocket client", () => {
 				}
 			};
 			socket.on("message", onMessage);
-			socket.send(JSON.stringify({ type: "response.create", model: "gpt-5.5", store: false, input: [], ...body }));
+			socket.send(
+				JSON.stringify({ type: "response.create", model: CODEX_MODEL_ID, store: false, input: [], ...body }),
+			);
 		});
 	}
 

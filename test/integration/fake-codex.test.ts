@@ -9,6 +9,7 @@ import {
 	responsesBody,
 	startFakeCodex,
 } from "../fake-codex/index.ts";
+import { CODEX_MODEL_ID } from "../helpers/pi-under-test.ts";
 
 // The /codex/responses route over raw fetch: event order and payloads, the
 // x-codex headers, zstd bodies, authentication and the refused WebSocket.
@@ -72,7 +73,7 @@ describe("successful stream", () => {
 		const created = frames[0]?.data.response as Record<string, unknown>;
 		expect(created.id).toMatch(/^resp_/);
 		expect(created.status).toBe("in_progress");
-		expect(created.model).toBe("gpt-5.5");
+		expect(created.model).toBe(CODEX_MODEL_ID);
 
 		const deltas = frames.filter((f) => f.data.type === "response.output_text.delta").map((f) => f.data.delta);
 		expect(deltas.join("")).toBe("One two three four");

@@ -12,11 +12,12 @@ import { AccountStore } from "../../../src/store/account-store.ts";
 import { type FakeAccountInit, type FakeCodex, type FakeTokens, startFakeCodex } from "../../fake-codex/index.ts";
 import { seedAccounts } from "../../helpers/dispatch-harness.ts";
 import { offlinePiEnv } from "../../helpers/offline-pi-env.ts";
+import { PI_CODEX_MODEL, PI_PACKAGE } from "../../helpers/pi-under-test.ts";
 
 export const REPO = fileURLToPath(new URL("../../../", import.meta.url));
-export const PI_CLI = join(REPO, "node_modules/@earendil-works/pi-coding-agent/dist/cli.js");
+export const PI_CLI = join(PI_PACKAGE, "dist/cli.js");
 export const EXTENSION = join(REPO, "src/index.ts");
-export const MODEL = "openai-codex/gpt-5.5";
+export const MODEL = PI_CODEX_MODEL;
 
 export interface PiWorld {
 	fake: FakeCodex;
