@@ -11,12 +11,12 @@ import { defaultCodexHome, type ImportedLogin, readCodexCliLogin, readPiAuthLogi
 import type { Supervisor } from "../supervisor/supervisor.ts";
 import type { CommandEnv, DispatchCommand } from "./command-env.ts";
 import { CommandUsageError } from "./command-errors.ts";
-import { type SaveOutcome, saveLogin } from "./save-login.ts";
+import { loginWho, type SaveOutcome, saveLogin } from "./save-login.ts";
 import { safeOneLine } from "./text-format.ts";
 
 /** README-ready: what to do after importing pi's own login. */
 export const PI_LOGIN_NOTE =
-	"pi keeps its own copy of this login in auth.json and refreshes it before Codex requests; a ChatGPT refresh token works only once, so the two copies will log each other out. Run /logout in pi and pick OpenAI (ChatGPT Plus/Pro): pi-dispatch now serves openai-codex from its own pool.";
+	"pi keeps its copy of this login in auth.json but never refreshes it while pi-dispatch is installed: the pool refreshes it, and serves openai-codex.";
 
 /** README-ready: what to do after importing the Codex CLI's login. */
 export const CODEX_CLI_NOTE =
@@ -104,8 +104,7 @@ export function sourceName(login: ImportedLogin): string {
 }
 
 function importMessage(login: ImportedLogin, outcome: SaveOutcome): string {
-	const { email, plan, accountId } = login.identity;
-	const who = email ? `${email}${plan ? ` (${plan})` : ""}` : `account ${accountId}`;
+	const who = loginWho(login);
 	const from = `${sourceName(login)} (${login.file})`;
 	switch (outcome.kind) {
 		case "added":

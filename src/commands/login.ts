@@ -8,7 +8,7 @@ import { validateLabel } from "../auth/labels.ts";
 import { type LoginIO, type LoginOptions, loginWithChatGPT } from "../auth/oauth-login.ts";
 import { openBrowser } from "../auth/open-browser.ts";
 import type { CommandEnv, DispatchCommand } from "./command-env.ts";
-import { type LoginToSave, type SaveOutcome, saveLogin } from "./save-login.ts";
+import { type LoginToSave, loginWho, type SaveOutcome, saveLogin } from "./save-login.ts";
 
 export interface LoginCommandDeps {
 	openBrowser?: (url: string) => void;
@@ -54,9 +54,8 @@ function untilAborted(signal: AbortSignal): Promise<string> {
 	});
 }
 
-function loginMessage(login: LoginToSave, outcome: SaveOutcome): string {
-	const { email, plan } = login.identity;
-	const who = email ? `${email}${plan ? ` (${plan})` : ""}` : `account ${login.identity.accountId}`;
+export function loginMessage(login: LoginToSave, outcome: SaveOutcome): string {
+	const who = loginWho(login);
 	switch (outcome.kind) {
 		case "added":
 			return `Logged in ${who}; added as ${outcome.label}.`;

@@ -26,6 +26,12 @@ export interface SaveOptions {
 	now?: number;
 }
 
+/** "me@example.com (plus)", or the account id when the login names no email. */
+export function loginWho(login: Pick<LoginToSave, "identity">): string {
+	const { email, plan, accountId } = login.identity;
+	return email ? `${email}${plan ? ` (${plan})` : ""}` : `account ${accountId}`;
+}
+
 export function saveLogin(store: AccountStore, login: LoginToSave, options: SaveOptions = {}): Promise<SaveOutcome> {
 	const now = options.now ?? Date.now();
 	const { accountId, email, plan } = login.identity;

@@ -1,33 +1,49 @@
 /**
  * Session start: make sure the supervisor runs (idempotent; a bad accounts file is reported by the
- * glue in one line), and on the first start with an empty pool offer the login pi or the Codex CLI
- * already has: a confirm dialog where dialogs exist, a one-line hint otherwise.
+ * glue in one line), and on the first start with an empty pool take the login pi already stored
+ * (pi-dispatch owns the `openai-codex` login from now on; one line says so). With no pi login,
+ * the Codex CLI's is offered: a confirm dialog where dialogs exist, a one-line hint otherwise.
  */
 
-import { readPiAuthLogin } from "../auth/import-sources.ts";
 import { describeError } from "../errors.ts";
 import type { DispatchRuntime } from "../runtime.ts";
+import type { Supervisor } from "../supervisor/supervisor.ts";
 import type { CommandEnv } from "./command-env.ts";
-import { importLogins, scanImportSources, sourceName } from "./import.ts";
+import { type ImportScan, importLogins, scanImportSources, sourceName } from "./import.ts";
+import { loginWho, saveLogin } from "./save-login.ts";
 import { safeOneLine } from "./text-format.ts";
 
-/** Runtimes that already offered an import: ask once per pi process, not on every /new. */
-const offered = new WeakSet<DispatchRuntime>();
-/** Runtimes that already warned about pi's own Codex login. */
-const warned = new WeakSet<DispatchRuntime>();
+/** Runtimes that already looked for logins to take: once per pi process, not on every /new. */
+const looked = new WeakSet<DispatchRuntime>();
 
 export async function onSessionStart(env: CommandEnv): Promise<void> {
 	const supervisor = await env.runtime.supervisor();
-	if (supervisor.accounts().length > 0)
-		return warnAboutPiLogin(
-			env,
-			supervisor.accounts().map((a) => a.id),
-		);
-	if (offered.has(env.runtime)) return;
-	offered.add(env.runtime);
+	if (looked.has(env.runtime)) return;
+	looked.add(env.runtime);
+	if (supervisor.accounts().length > 0) return;
 	// A broken source file is for /dispatch-import to explain; startup stays quiet about it.
 	const scan = await scanImportSources(env).catch(() => undefined);
 	if (!scan || scan.logins.length === 0) return;
+	if (await takePiLogin(env, supervisor, scan)) return;
+	offerCodexCliLogin(env, supervisor, scan);
+}
+
+/** pi's stored Codex login becomes the pool's first account, said in one line. */
+async function takePiLogin(env: CommandEnv, supervisor: Supervisor, scan: ImportScan): Promise<boolean> {
+	const login = scan.logins.find((l) => l.source === "pi");
+	if (!login) return false;
+	const outcome = await saveLogin(supervisor.store, login, { keepExisting: true });
+	await supervisor.reload();
+	// Another pi process took it a moment ago: that one said so.
+	if (outcome.kind === "kept") return true;
+	env.ui.notify(
+		`pi-dispatch took over pi's ChatGPT login (${loginWho(login)}) as ${outcome.label}; it refreshes that login from now on.`,
+		"info",
+	);
+	return true;
+}
+
+function offerCodexCliLogin(env: CommandEnv, supervisor: Supervisor, scan: ImportScan): void {
 	const found = scan.logins
 		.map((l) => `${sourceName(l)}${l.identity.email ? ` (${l.identity.email})` : ""}`)
 		.join(" and ");
@@ -46,23 +62,4 @@ export async function onSessionStart(env: CommandEnv): Promise<void> {
 				// The session is gone already.
 			}
 		});
-}
-
-/**
- * pi resolves its own stored `openai-codex` login before it calls pi-dispatch: it refreshes that
- * copy (spending a single-use refresh token the pool may share) and stops the request when the
- * refresh fails. Say so once per process while both exist.
- */
-async function warnAboutPiLogin(env: CommandEnv, poolIds: string[]): Promise<void> {
-	if (warned.has(env.runtime)) return;
-	warned.add(env.runtime);
-	const login = await readPiAuthLogin(env.piAgentDir).catch(() => undefined);
-	if (!login) return;
-	const shared = poolIds.includes(login.identity.accountId);
-	env.ui.notify(
-		shared
-			? "pi-dispatch: pi still keeps its own copy of a pooled Codex login and refreshes it separately; run /logout in pi (OpenAI ChatGPT) so the two copies do not log each other out."
-			: "pi-dispatch: pi has its own Codex login too and checks it before every Codex request; /dispatch-import it, then /logout in pi, so a failing refresh there cannot block the pool.",
-		"warning",
-	);
 }

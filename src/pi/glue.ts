@@ -3,10 +3,13 @@
  * lifecycle hooks and the footer. A newer pi should change this file and nothing else.
  */
 import { writeSync } from "node:fs";
+import type { OAuthLoginCallbacks } from "@earendil-works/pi-ai";
 import { createAssistantMessageEventStream, streamSimpleOpenAICodexResponses } from "@earendil-works/pi-ai/compat";
-import type { ExtensionAPI, ExtensionContext } from "@earendil-works/pi-coding-agent";
+import type { ExtensionAPI, ExtensionContext, ProviderConfig } from "@earendil-works/pi-coding-agent";
+import type { LoginIO } from "../auth/oauth-login.ts";
 import type { CommandEnv, CommandUI } from "../commands/command-env.ts";
 import { COMMANDS } from "../commands/index.ts";
+import { loginFromPi, PI_LOGIN_NAME, PI_PROVIDER_NAME } from "../commands/pi-login.ts";
 import { onSessionStart } from "../commands/session-hooks.ts";
 import { SessionWatch } from "../commands/session-watch.ts";
 import { safeOneLine } from "../commands/text-format.ts";
@@ -46,9 +49,11 @@ export function installDispatch(pi: ExtensionAPI): void {
 	});
 
 	pi.registerProvider("openai-codex", {
+		name: PI_PROVIDER_NAME,
 		api: "openai-codex-responses",
 		apiKey: MANAGED_API_KEY,
 		streamSimple: (model, context, options) => runtime().dispatcher.stream(model, context, options),
+		oauth: ownedOAuth(() => runtime()),
 	});
 
 	for (const command of COMMANDS) {
@@ -92,6 +97,44 @@ export function installDispatch(pi: ExtensionAPI): void {
 		// /new, /resume and /fork keep the process and its supervisor; quitting or reloading code does not.
 		if (event.reason === "quit" || event.reason === "reload") await stopRuntime();
 	});
+}
+
+/**
+ * pi-dispatch owns the `openai-codex` login. pi resolves a stored OAuth login before it calls the
+ * provider and refreshes it when it looks expired; with this block that "refresh" hands the stored
+ * login back untouched (pi never spends a refresh token the pool may hold, and an expired login
+ * pi kept can never fail a request), and the key pi passes on is the managed one: the dispatcher
+ * puts the chosen account's token on each request. pi's /login adds the account to the pool.
+ */
+function ownedOAuth(runtime: () => DispatchRuntime): NonNullable<ProviderConfig["oauth"]> {
+	return {
+		name: PI_LOGIN_NAME,
+		isSubscription: true,
+		login: (callbacks) => loginFromPi(runtime(), piLoginIO(callbacks), (message) => callbacks.onProgress?.(message)),
+		refreshToken: async (credentials) => credentials,
+		getApiKey: () => MANAGED_API_KEY,
+	};
+}
+
+/** pi's login dialog as the pool's login IO: pi shows (and opens) the URL and takes a pasted code. */
+function piLoginIO(callbacks: OAuthLoginCallbacks): LoginIO {
+	return {
+		showUrl: (url) =>
+			callbacks.onAuth({ url, instructions: "Log in with the ChatGPT account to add to the pi-dispatch pool." }),
+		promptManualCode: (message, signal) => {
+			const asked = callbacks.onManualCodeInput
+				? callbacks.onManualCodeInput()
+				: callbacks.onPrompt({ message, placeholder: "redirect URL or code" });
+			// pi's prompt cannot be closed from here: stop waiting once the browser's redirect decided.
+			return Promise.race([
+				asked,
+				new Promise<string>((_, reject) =>
+					signal.addEventListener("abort", () => reject(signal.reason), { once: true }),
+				),
+			]);
+		},
+		...(callbacks.signal ? { signal: callbacks.signal } : {}),
+	};
 }
 
 function commandUI(ctx: ExtensionContext): CommandUI {

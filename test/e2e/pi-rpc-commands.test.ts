@@ -4,7 +4,6 @@
  * /dispatch-status and /dispatch-remove, with every message one line and no token anywhere.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { PI_LOGIN_NOTE } from "../../src/commands/import.ts";
 import { completeInBrowser } from "../fixtures/auth/fake-browser.ts";
 import { createPiWorld, type PiWorld } from "./helpers/pi-world.ts";
 import { RpcPi } from "./helpers/rpc-pi.ts";
@@ -29,17 +28,16 @@ describe("pi --mode rpc with pi-dispatch", () => {
 		pi = new RpcPi(world);
 		const rpc = pi;
 
-		// First start, empty pool, pi's own login found: offered through a confirm dialog.
-		const offer = await rpc.waitFor((e) => e.type === "extension_ui_request" && e.method === "confirm");
-		expect(offer.title).toBe("Import your ChatGPT login into pi-dispatch?");
-		rpc.answer(offer as never, { confirmed: true });
-		await rpc.waitFor((e) => e.method === "notify" && e.message === PI_LOGIN_NOTE);
-		expect(rpc.notifications()).toContainEqual({
-			message: expect.stringMatching(
-				/^Imported pi@example\.test \(plus\) from pi's login \(.*auth\.json\) as account-1\.$/,
-			),
-			level: "info",
-		});
+		// First start, empty pool, pi's own login found: taken over without a question, in one line.
+		await rpc.waitFor((e) => e.method === "notify" && /^pi-dispatch took over/.test(e.message));
+		expect(rpc.notifications()).toEqual([
+			{
+				message:
+					"pi-dispatch took over pi's ChatGPT login (pi@example.test (plus)) as account-1; it refreshes that login from now on.",
+				level: "info",
+			},
+		]);
+		expect(rpc.uiRequests("confirm")).toEqual([]);
 
 		// /dispatch-import: the Codex CLI's login is new, pi's is already there.
 		await world.writeCodexLogin("acct-cli");

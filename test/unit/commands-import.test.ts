@@ -43,7 +43,7 @@ describe("/dispatch-import", () => {
 			/^Imported codex-user@example.com \(pro\) from the Codex CLI's login .* as account-2\.$/,
 		);
 		expect(ui.notes.slice(2).map((n) => n.message)).toEqual([PI_LOGIN_NOTE, CODEX_CLI_NOTE]);
-		expect(PI_LOGIN_NOTE).toContain("/logout");
+		expect(PI_LOGIN_NOTE).toContain("never refreshes it");
 		expect(ui.allText()).not.toMatch(/eyJ|rt_fixture/);
 		await vi.waitFor(() => expect(h.supervisor.accounts()).toHaveLength(2));
 
@@ -129,18 +129,17 @@ describe("/dispatch-import", () => {
 });
 
 describe("first session start with no accounts", () => {
-	it("offers the found login with a confirm dialog, once per process", async () => {
+	it("takes pi's login without a question, in one line, once per process", async () => {
 		const ui = recordingUI("tui", { confirm: () => true });
-		await onSessionStart(commandEnv(h.runtime, ui, { piAgentDir }));
-		// The dialog is not awaited by the hook (it must not hold up pi's startup).
-		await vi.waitFor(() => expect(ui.notes.at(-1)).toEqual({ message: PI_LOGIN_NOTE, level: "warning" }));
-		expect(ui.dialogs).toEqual([
+		await onSessionStart(commandEnv(h.runtime, ui, { piAgentDir, codexHome }));
+		expect(ui.notes).toEqual([
 			{
-				kind: "confirm",
-				title: "Import your ChatGPT login into pi-dispatch?",
-				detail: "pi-dispatch has no accounts yet. Found pi's login.",
+				message:
+					"pi-dispatch took over pi's ChatGPT login (account acct-pi-0001) as account-1; it refreshes that login from now on.",
+				level: "info",
 			},
 		]);
+		expect(ui.dialogs).toEqual([]);
 		expect((await stored()).map((a) => a.id)).toEqual(["acct-pi-0001"]);
 
 		await h.store.update((data) => {
@@ -149,7 +148,23 @@ describe("first session start with no accounts", () => {
 		await h.supervisor.reload();
 		const second = recordingUI("tui", { confirm: () => true });
 		await onSessionStart(commandEnv(h.runtime, second, { piAgentDir }));
-		expect(second.dialogs).toEqual([]);
+		expect(second.notes).toEqual([]);
+		expect(await stored()).toEqual([]);
+	});
+
+	it("offers the Codex CLI's login with a confirm dialog", async () => {
+		const ui = recordingUI("tui", { confirm: () => true });
+		await onSessionStart(commandEnv(h.runtime, ui, { codexHome }));
+		// The dialog is not awaited by the hook (it must not hold up pi's startup).
+		await vi.waitFor(() => expect(ui.notes.at(-1)).toEqual({ message: CODEX_CLI_NOTE, level: "warning" }));
+		expect(ui.dialogs).toEqual([
+			{
+				kind: "confirm",
+				title: "Import your ChatGPT login into pi-dispatch?",
+				detail: "pi-dispatch has no accounts yet. Found the Codex CLI's login (codex-user@example.com).",
+			},
+		]);
+		expect(await stored()).toHaveLength(1);
 	});
 
 	it("gives a one-line hint where no dialog exists, and changes nothing", async () => {
@@ -174,24 +189,12 @@ describe("first session start with no accounts", () => {
 });
 
 describe("session start while pi keeps its own Codex login", () => {
-	it("warns once per process that pi refreshes its own copy", async () => {
+	it("says nothing once the pool has accounts: pi no longer refreshes its copy", async () => {
 		await importCommand().run("", commandEnv(h.runtime, recordingUI("rpc"), { piAgentDir, codexHome: dir }));
 		await vi.waitFor(() => expect(h.supervisor.accounts()).toHaveLength(1));
 		const ui = recordingUI("tui");
 		await onSessionStart(commandEnv(h.runtime, ui, { piAgentDir }));
-		expect(ui.notes).toEqual([
-			{ message: expect.stringMatching(/pi still keeps its own copy.*\/logout/), level: "warning" },
-		]);
-		const again = recordingUI("tui");
-		await onSessionStart(commandEnv(h.runtime, again, { piAgentDir }));
-		expect(again.notes).toEqual([]);
-	});
-
-	it("says nothing when pi has no Codex login of its own", async () => {
-		await importCommand().run("", commandEnv(h.runtime, recordingUI("rpc"), { piAgentDir: dir, codexHome }));
-		await vi.waitFor(() => expect(h.supervisor.accounts()).toHaveLength(1));
-		const ui = recordingUI("tui");
-		await onSessionStart(commandEnv(h.runtime, ui, { piAgentDir: dir }));
 		expect(ui.notes).toEqual([]);
+		expect(ui.dialogs).toEqual([]);
 	});
 });

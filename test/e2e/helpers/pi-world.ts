@@ -4,7 +4,7 @@
  * them. Nothing here talks to the internet or touches the user's own pi, Codex or browser.
  */
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,8 +30,10 @@ export interface PiWorld {
 	tokens: Map<string, FakeTokens>;
 	/** Adds accounts to the fake and to the store (labels default to the account ids). */
 	seed(accounts: FakeAccountInit[], labels?: string[]): Promise<void>;
-	/** Writes pi's auth.json with an `openai-codex` login of this fake account. */
-	writePiLogin(accountId: string): Promise<void>;
+	/** Writes pi's auth.json with an `openai-codex` login of this fake account (or one that expired). */
+	writePiLogin(accountId: string, opts?: { expired?: boolean }): Promise<void>;
+	/** pi's auth.json as it is now. */
+	readPiAuth(): Promise<Record<string, unknown>>;
 	/** Writes the Codex CLI's auth.json with a login of this fake account. */
 	writeCodexLogin(accountId: string): Promise<void>;
 	/** Every token the fake minted so far, to check that none reached the screen. */
@@ -72,17 +74,20 @@ export async function createPiWorld(): Promise<PiWorld> {
 			await seedAccounts(store, fake, { accounts, ...(labels ? { labels } : {}) }, tokens);
 			minted.push(...tokens.values());
 		},
-		async writePiLogin(accountId) {
+		async writePiLogin(accountId, opts = {}) {
 			const login = fake.issueTokens(accountId);
 			minted.push(login);
 			const entry = {
 				type: "oauth",
 				access: login.access,
 				refresh: login.refresh,
-				expires: login.expiresAt,
+				expires: opts.expired ? Date.now() - 60_000 : login.expiresAt,
 				accountId,
 			};
 			await writeFile(join(agentDir, "auth.json"), JSON.stringify({ "openai-codex": entry }), { mode: 0o600 });
+		},
+		async readPiAuth() {
+			return JSON.parse(await readFile(join(agentDir, "auth.json"), "utf8"));
 		},
 		async writeCodexLogin(accountId) {
 			const login = fake.issueTokens(accountId);
