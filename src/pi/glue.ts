@@ -4,7 +4,11 @@
  */
 import { writeSync } from "node:fs";
 import type { OAuthLoginCallbacks } from "@earendil-works/pi-ai";
-import { createAssistantMessageEventStream, streamSimpleOpenAICodexResponses } from "@earendil-works/pi-ai/compat";
+import {
+	cleanupSessionResources,
+	createAssistantMessageEventStream,
+	streamSimpleOpenAICodexResponses,
+} from "@earendil-works/pi-ai/compat";
 import type { ExtensionAPI, ExtensionContext, ProviderConfig } from "@earendil-works/pi-coding-agent";
 import type { LoginIO } from "../auth/oauth-login.ts";
 import type { CommandEnv, CommandUI } from "../commands/command-env.ts";
@@ -91,9 +95,12 @@ export function installDispatch(pi: ExtensionAPI): void {
 		}
 	});
 
-	pi.on("session_shutdown", async (event) => {
+	pi.on("session_shutdown", async (event, ctx) => {
 		watch?.stop();
 		watch = undefined;
+		// pi-ai keeps a WebSocket per session and account for 5 minutes behind a ref'd idle timer;
+		// close the ones this session's requests opened, whether or not this pi does it itself.
+		cleanupSessionResources(ctx.sessionManager.getSessionId());
 		// /new, /resume and /fork keep the process and its supervisor; quitting or reloading code does not.
 		if (event.reason === "quit" || event.reason === "reload") await stopRuntime();
 	});

@@ -91,7 +91,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 	reload(): Promise<void> {
 		this.#syncing = this.#syncing
 			.then(async () => {
-				if (!this.#stopped) await this.#apply(await this.store.read());
+				if (this.#stopped) return;
+				const data = await this.store.read();
+				// stop() may have run during the read: starting actors now would leak their threads.
+				if (!this.#stopped) await this.#apply(data);
 			})
 			.catch((error: unknown) => {
 				this.emit("error", error instanceof Error ? error : new Error(String(error)));
@@ -214,6 +217,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 		this.#stopped = true;
 		this.#unwatch?.();
 		this.#queue.clear();
+		// A reload already applying the store finishes first, so every actor it starts is stopped below.
+		await this.#syncing;
 		await Promise.all([...this.#actors.values()].map((actor) => actor.stop()));
 		this.#actors.clear();
 		this.removeAllListeners();

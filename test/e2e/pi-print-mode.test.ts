@@ -54,6 +54,24 @@ describe.concurrent("pi -p with pi-dispatch", () => {
 		expect(result.exitAfterOutputMs).toBeLessThan(2000);
 	});
 
+	for (const transport of ["sse", "websocket", "auto"]) {
+		it(`exits right after answering over ${transport}, with the actors' first usage polls still running`, async ({
+			world,
+		}) => {
+			world.fake.websocket = "serve";
+			world.env.PI_DISPATCH_TRANSPORT = transport;
+			// No usage seen yet: the actor polls wham/usage (and writes the store) as pi shuts down.
+			await world.seed([{ accountId: "acct-a" }], ["alpha"]);
+			const result = await runPrint(world, "say hi", 60_000);
+			expect(result.stdout).toBe("Hello from acct-a.\n");
+			expect(result.code).toBe(0);
+			const served = world.fake.requests.filter((r) => r.route === "responses" && r.status === 200);
+			expect(served.map((r) => r.websocket ?? false)).toEqual([transport !== "sse"]);
+			// A socket or thread left open would hold pi for a minute or more.
+			expect(result.exitAfterOutputMs).toBeLessThan(10_000);
+		});
+	}
+
 	it("prints /dispatch-status as a table on stdout", async ({ world }) => {
 		await world.seed([{ accountId: "acct-a", email: "a@example.test" }], ["alpha"]);
 		const result = await runPrint(world, "/dispatch-status");
