@@ -10,7 +10,7 @@ import { loginMessage } from "./login.ts";
 import { saveLogin } from "./save-login.ts";
 
 /** The provider's name in pi's /login and /logout lists; /logout prints it ("Logged out of …"). */
-export const PI_PROVIDER_NAME = "OpenAI Codex (pi-dispatch pool; /logout leaves the pool as it is)";
+export const PI_PROVIDER_NAME = "OpenAI Codex (pi-dispatch pool; /logout keeps the pool)";
 
 /** The login's name in pi's /login list. */
 export const PI_LOGIN_NAME = "OpenAI (ChatGPT Plus/Pro) into the pi-dispatch pool";
