@@ -3,17 +3,10 @@
  * be refreshed, never stops a pooled request, and pi never refreshes it; on the first start with
  * an empty pool, pi's login becomes the pool's first account, said once.
  */
-import { it as base, describe, expect } from "vitest";
-import { createPiWorld, type PiWorld, runPrint } from "./helpers/pi-world.ts";
+import { describe, expect } from "vitest";
+import { itWithWorld, runPrint } from "./helpers/pi-world.ts";
 
-const it = base.extend<{ world: PiWorld }>({
-	// biome-ignore lint/correctness/noEmptyPattern: vitest fixtures must destructure their context
-	world: async ({}, use) => {
-		const world = await createPiWorld();
-		await use(world);
-		await world.close();
-	},
-});
+const it = itWithWorld;
 
 describe.concurrent("pi's own Codex login with pi-dispatch", () => {
 	it("an expired login pi cannot refresh does not block a pooled request, and pi leaves it alone", async ({

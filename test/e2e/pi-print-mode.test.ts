@@ -3,19 +3,11 @@
  * status table on stdout, and every bad input as one line on stderr, never a stack trace.
  */
 import { readdir, writeFile } from "node:fs/promises";
-import { it as base, describe, expect } from "vitest";
+import { describe, expect } from "vitest";
 import type { UsageSnapshot } from "../../src/usage/usage-snapshot.ts";
-import { createPiWorld, type PiWorld, type PrintResult, runPrint } from "./helpers/pi-world.ts";
+import { createPiWorld, itWithWorld, type PiWorld, type PrintResult, runPrint } from "./helpers/pi-world.ts";
 
-/** Each test gets its own backend and folders, so the tests can run side by side. */
-const it = base.extend<{ world: PiWorld }>({
-	// biome-ignore lint/correctness/noEmptyPattern: vitest fixtures must destructure their context
-	world: async ({}, use) => {
-		const world = await createPiWorld();
-		await use(world);
-		await world.close();
-	},
-});
+const it = itWithWorld;
 
 /** What the pool "last saw", so routing is decided before any usage poll lands. */
 function seenUsage(weeklyPercent: number, weeklyResetsInMs: number): UsageSnapshot {

@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PI_LOGIN_NAME, PI_PROVIDER_NAME } from "../../src/commands/pi-login.ts";
 import piDispatch from "../../src/index.ts";
 import { getRuntime, stopRuntime } from "../../src/runtime.ts";
 import { eventually } from "../helpers/eventually.ts";
@@ -129,6 +130,13 @@ describe("pi SDK session with pi-dispatch", () => {
 				mode: "rpc",
 				onError: (error) => errors.push(error),
 			});
+			// pi's /login and /logout see pi-dispatch's login: the pool's name, and a refresh that
+			// hands pi's stored login back unchanged.
+			const provider = modelRuntime.getProvider("openai-codex");
+			expect(provider?.name).toBe(PI_PROVIDER_NAME);
+			expect(provider?.auth.oauth?.name).toBe(PI_LOGIN_NAME);
+			const expired = { type: "oauth" as const, access: "a", refresh: "r", expires: 0, accountId: "x" };
+			expect(await provider?.auth.oauth?.refresh(expired, AbortSignal.timeout(5000))).toEqual(expired);
 			// The actors' first usage polls decide the order; wait for them.
 			const supervisor = await getRuntime(undefined as never).supervisor();
 			await eventually(() => expect(supervisor.accounts().every((a) => a.snapshot.usage)).toBe(true));

@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { it } from "vitest";
 import { AccountStore } from "../../../src/store/account-store.ts";
 import { type FakeAccountInit, type FakeCodex, type FakeTokens, startFakeCodex } from "../../fake-codex/index.ts";
 import { seedAccounts } from "../../helpers/dispatch-harness.ts";
@@ -111,6 +112,16 @@ export async function createPiWorld(): Promise<PiWorld> {
 		},
 	};
 }
+
+/** vitest's `it` where each test gets its own backend and folders, so the tests can run side by side. */
+export const itWithWorld = it.extend<{ world: PiWorld }>({
+	// biome-ignore lint/correctness/noEmptyPattern: vitest fixtures must destructure their context
+	world: async ({}, use) => {
+		const world = await createPiWorld();
+		await use(world);
+		await world.close();
+	},
+});
 
 export function piArgs(extra: readonly string[]): string[] {
 	return [PI_CLI, "--no-session", "-ne", "-e", EXTENSION, "--model", MODEL, ...extra];
