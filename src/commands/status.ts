@@ -35,7 +35,9 @@ export function statusCommand(now: () => number = Date.now): DispatchCommand {
 				env.session.showStatus();
 				return;
 			}
-			// A fresh process (print mode) has not heard from the usage endpoint yet: give it a moment.
+			// A fresh process (print mode) may hold stale usage: poll what nobody else is polling, and
+			// give the answers a moment.
+			await supervisor.refreshUsage().catch(() => undefined);
 			await untilUsageKnown(supervisor, USAGE_WAIT_MS);
 			const activeId = supervisor.activeAccount(env.sessionKey);
 			const pinnedId = supervisor.pinnedAccount(env.sessionKey);

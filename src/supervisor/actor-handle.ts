@@ -1,7 +1,11 @@
 /**
- * The supervisor's handle on one account actor: a single-thread piscina pool that runs one
- * long task (the actor) fed through a MessagePort. Keeps the actor's latest snapshot and token,
- * correlates token leases, and restarts the actor when its thread dies.
+ * The supervisor's handle on one account actor, a virtual actor (Orleans): it exists for every
+ * account but costs nothing while dormant. Activation (a single-thread piscina pool running one
+ * long task fed through a MessagePort) happens on the first message that needs the actor: a lease
+ * that needs a refresh, a usage poll this process holds the lease for, observations to learn from
+ * (after the stream that made them). After `idleMs` without work the actor deactivates; its state
+ * lives in the store. The handle keeps what only the main thread knows: the latest token (so the
+ * healthy path needs no round trip), streams in flight, and the restart budget.
  */
 
 import { MessageChannel, type MessagePort } from "node:worker_threads";
@@ -10,7 +14,9 @@ import pRetry from "p-retry";
 import { Piscina } from "piscina";
 import { ActorCrashedError, ActorGaveUpError, describeError, ProtocolMismatchError } from "../errors.ts";
 import {
+	type ActorActivation,
 	type ActorConfig,
+	type ActorReport,
 	type ActorSnapshot,
 	type ActorToSupervisor,
 	PROTOCOL_VERSION,
@@ -19,6 +25,7 @@ import {
 import { fromWireError } from "../protocol/wire-error.ts";
 import type { AccountRecord, SharedAccountState } from "../store/account-record.ts";
 import { RestartBudget, type RestartPolicyOptions } from "./restart-policy.ts";
+import { storedReport, withEndedCooldown } from "./stored-report.ts";
 import { actorWorkerUrl } from "./worker-file.ts";
 
 export interface Lease {
@@ -31,6 +38,8 @@ export interface ActorHandleOptions {
 	shared: SharedAccountState;
 	config: ActorConfig;
 	restart: RestartPolicyOptions & { backoffMs: number; readyTimeoutMs: number };
+	/** Deactivate after this long without work. */
+	idleMs: number;
 	workerUrl?: URL;
 }
 
@@ -41,12 +50,22 @@ export interface ActorHandleEvents {
 	"gave-up": [error: Error];
 }
 
-/** Messages kept for a restarting actor; beyond this the oldest go (they are observations). */
+/** Messages kept for an actor that is not running; beyond this the oldest go (they are observations). */
 const OUTBOX_LIMIT = 1000;
+/** How long a deactivating actor may take to finish its store writes before its thread is ended. */
+const IDLE_DRAIN_MS = 30_000;
 
 interface PendingLease {
+	/** Posted again to every new thread until answered: a thread that dies before `ready` loses nothing. */
+	message: Extract<SupervisorToActorBody, { type: "lease" }>;
 	resolve(lease: Lease): void;
 	reject(error: Error): void;
+}
+
+interface Thread {
+	pool: Piscina;
+	port: MessagePort;
+	task: Promise<unknown>;
 }
 
 export class ActorHandle extends EventEmitter<ActorHandleEvents> {
@@ -54,18 +73,29 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 	#account: AccountRecord;
 	#shared: SharedAccountState;
 	readonly #options: ActorHandleOptions;
-	readonly #pool: Piscina;
 	readonly #budget: RestartBudget;
+	readonly #loadedAt = Date.now();
+	#thread: Thread | undefined;
+	/** The port of a thread that was sent `start`; undefined while dormant or between a crash and a respawn. */
 	#port: MessagePort | undefined;
-	#snapshot: ActorSnapshot;
+	#activation: ActorActivation = "dormant";
+	/** The actor's last report while it runs; undefined while dormant (the store describes it). */
+	#report: ActorReport | undefined;
 	#token: Lease | undefined;
+	#inFlight = 0;
+	#streamError: { text: string; at: number } | undefined;
 	#restarts = 0;
 	#nextLeaseId = 1;
 	readonly #pending = new Map<number, PendingLease>();
 	#ready: Promise<void> | undefined;
+	#deactivating: Promise<void> = Promise.resolve();
 	#stopping = false;
+	#gaveUp: ActorGaveUpError | undefined;
 	/** Between a crash and the new thread's `ready` (or giving up). */
 	#restarting = false;
+	/** Observations made while dormant: activate once the streams that made them have ended. */
+	#wantActive = false;
+	#idleTimer: NodeJS.Timeout | undefined;
 	readonly #outbox: SupervisorToActorBody[] = [];
 
 	constructor(options: ActorHandleOptions) {
@@ -75,102 +105,233 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 		this.#shared = options.shared;
 		this.accountId = options.account.id;
 		this.#budget = new RestartBudget(options.restart);
-		this.#pool = new Piscina({
-			filename: (options.workerUrl ?? actorWorkerUrl()).href,
-			minThreads: 1,
-			maxThreads: 1,
-			idleTimeout: Number.POSITIVE_INFINITY,
-			concurrentTasksPerWorker: 1,
-			// The actor's task never ends while it lives; no Atomics wait between tasks.
-			atomics: "disabled",
-		});
-		// Piscina reports a thread dying with no task as 'error'; our task is always running, so
-		// the task's rejection is what drives restarts. Swallow the duplicate here.
-		this.#pool.on("error", () => undefined);
-		this.#snapshot = {
-			accountId: this.accountId,
-			label: options.account.label,
-			state: "starting",
-			inFlight: 0,
-			startedAt: Date.now(),
-			restarts: 0,
-		};
+		this.#adoptStoredToken();
 	}
 
 	get snapshot(): ActorSnapshot {
-		return this.#snapshot;
+		const now = Date.now();
+		const report =
+			this.#report && this.#activation !== "dormant"
+				? withEndedCooldown(this.#report, now)
+				: storedReport(this.#account, this.#shared, now, this.#loadedAt, this.#restarts);
+		const streamError =
+			this.#streamError && this.#streamError.at > (report.lastErrorAt ?? 0)
+				? { lastError: this.#streamError.text, lastErrorAt: this.#streamError.at }
+				: {};
+		return {
+			...report,
+			...streamError,
+			...(this.#gaveUp ? { state: "gave-up" as const, lastError: this.#gaveUp.message } : {}),
+			inFlight: this.#inFlight,
+			activation: this.#activation,
+		};
 	}
 
-	/** The last token the actor pushed, while it is outside the refresh margin. */
+	get activation(): ActorActivation {
+		return this.#activation;
+	}
+
+	/** Worker threads this account runs right now (0 while dormant). */
+	get threads(): number {
+		return this.#thread?.pool.threads.length ?? 0;
+	}
+
+	/** The last known token (from the actor, or the store while dormant), while outside the refresh margin. */
 	currentToken(now: number): Lease | undefined {
 		const token = this.#token;
 		if (!token || token.expiresAt - now <= this.#options.config.refreshMarginMs) return undefined;
 		return token;
 	}
 
-	/** Starts the actor; resolves once it said `ready`. */
-	start(): Promise<void> {
-		this.#ready = this.#spawn();
-		return this.#ready;
+	/** Activates the actor (a no-op while it runs); resolves once it said `ready`. */
+	activate(): Promise<void> {
+		if (this.#gaveUp) return Promise.reject(this.#gaveUp);
+		if (this.#stopping) return Promise.reject(new ActorCrashedError(`${this.#account.label}: actor stopped`));
+		if (this.#activation !== "dormant" && this.#ready) return this.#ready;
+		this.#activation = "activating";
+		this.#wantActive = false;
+		const ready = this.#deactivating
+			.then(() =>
+				pRetry(() => this.#spawn(), { retries: 2, minTimeout: this.#options.restart.backoffMs, factor: 2 }),
+			)
+			.then(
+				() => this.#touch(),
+				(error: unknown) => {
+					const failed = new ActorCrashedError(
+						`${this.#account.label}: actor could not start: ${describeError(error)}`,
+					);
+					void this.#endThread(0);
+					this.#activation = "dormant";
+					this.#report = undefined;
+					this.#outbox.length = 0;
+					this.#streamError = { text: failed.message, at: Date.now() };
+					this.#rejectPending(failed);
+					this.emit("snapshot", this.snapshot);
+					throw failed;
+				},
+			);
+		this.#ready = ready;
+		ready.catch(() => undefined);
+		this.emit("snapshot", this.snapshot);
+		return ready;
 	}
 
 	/** Resolves when the actor is (again) serving; rejects if it gave up. */
 	whenReady(): Promise<void> {
-		return this.#ready ?? this.start();
+		if (this.#gaveUp) return Promise.reject(this.#gaveUp);
+		if (this.#activation === "dormant") return Promise.resolve();
+		return this.#ready ?? Promise.resolve();
 	}
 
-	/** A token valid beyond the refresh margin; `rejectedAccess` forces a refresh (after a 401). */
+	/**
+	 * A token valid beyond the refresh margin: the known one at once, else from the actor (which
+	 * refreshes, single-flight across processes), activating it if dormant. `rejectedAccess`
+	 * forces a refresh (after a 401).
+	 */
 	lease(rejectedAccess?: string): Promise<Lease> {
 		if (!rejectedAccess) {
 			const cached = this.currentToken(Date.now());
 			if (cached) return Promise.resolve(cached);
 		}
 		return new Promise<Lease>((resolve, reject) => {
-			const id = this.#nextLeaseId++;
-			this.#pending.set(id, { resolve, reject });
-			if (!this.#send({ type: "lease", id, ...(rejectedAccess ? { rejectedAccess } : {}) })) {
-				this.#pending.delete(id);
-				reject(new ActorCrashedError(`${this.#snapshot.label}: actor is not running`));
+			if (this.#stopping || this.#gaveUp) {
+				reject(this.#gaveUp ?? new ActorCrashedError(`${this.#account.label}: actor stopped`));
+				return;
 			}
+			const id = this.#nextLeaseId++;
+			const message = { type: "lease" as const, id, ...(rejectedAccess ? { rejectedAccess } : {}) };
+			this.#pending.set(id, { message, resolve, reject });
+			if (this.#port) this.#post(this.#port, message);
+			else if (this.#activation === "dormant") void this.activate().catch(() => undefined);
+			this.#touch();
 		});
 	}
 
+	/**
+	 * Something for the actor to learn or do. While it is dormant the message waits, and the actor
+	 * activates in the background once this process's streams on the account have ended: never on
+	 * a request's critical path.
+	 */
 	tell(message: SupervisorToActorBody): void {
-		this.#send(message);
+		if (!this.#send(message) || this.#activation !== "dormant") return;
+		this.#wantActive = true;
+		if (this.#inFlight === 0) setImmediate(() => this.#activateIfWanted());
+	}
+
+	/** A stream on this account began (the supervisor's own count: it survives an actor crash). */
+	streamStarted(): void {
+		this.#inFlight++;
+		this.#touch();
+	}
+
+	streamEnded(error?: string): void {
+		this.#inFlight = Math.max(0, this.#inFlight - 1);
+		if (error) this.#streamError = { text: error, at: Date.now() };
+		this.emit("snapshot", this.snapshot);
+		if (this.#inFlight === 0) this.#activateIfWanted();
+		this.#touch();
 	}
 
 	/** New record or shared state from the store (another process, or a login in this one). */
 	updateFromStore(account: AccountRecord, shared: SharedAccountState): void {
 		this.#account = account;
 		this.#shared = shared;
-		this.#send({
-			type: "store-changed",
-			label: account.label,
-			credentials: account.credentials,
-			shared,
-			...(account.needsLogin ? { needsLogin: account.needsLogin } : {}),
-		});
+		this.#adoptStoredToken();
+		// A thread not started yet is handed the store as it is then; a dormant actor has nothing to tell.
+		if (this.#port) {
+			this.#send({
+				type: "store-changed",
+				label: account.label,
+				credentials: account.credentials,
+				shared,
+				...(account.needsLogin ? { needsLogin: account.needsLogin } : {}),
+			});
+		} else {
+			this.emit("snapshot", this.snapshot);
+		}
 	}
 
 	/** Test and bench hook: kill the actor's thread as a crash would. */
 	async killThread(): Promise<void> {
-		const thread = this.#pool.threads[0];
+		const thread = this.#thread?.pool.threads[0];
 		if (thread) await thread.terminate();
 	}
 
-	async stop(): Promise<void> {
+	/**
+	 * Ends the actor for good (pi quits, the account was removed). A dormant actor has nothing to
+	 * stop; a running one gets `boundMs` to finish its store writes, then its thread is ended.
+	 */
+	async stop(boundMs = 200): Promise<void> {
 		this.#stopping = true;
-		this.#send({ type: "shutdown" });
-		this.#rejectPending(new ActorCrashedError(`${this.#snapshot.label}: actor stopped`));
-		await this.#pool.destroy().catch(() => undefined);
+		clearTimeout(this.#idleTimer);
+		this.#rejectPending(new ActorCrashedError(`${this.#account.label}: actor stopped`));
+		await this.#endThread(boundMs);
 		this.removeAllListeners();
 	}
 
 	// -------------------------------------------------------------------------------------------
 
+	#activateIfWanted(): void {
+		if (this.#wantActive && this.#activation === "dormant" && !this.#stopping)
+			void this.activate().catch(() => undefined);
+	}
+
+	/** A token in the store newer than the one known here (another process refreshed, a login). */
+	#adoptStoredToken(): void {
+		const { credentials, needsLogin } = this.#account;
+		if (needsLogin) {
+			if (this.#token?.access === credentials.access) this.#token = undefined;
+			return;
+		}
+		if (!this.#token || credentials.expiresAt > this.#token.expiresAt) {
+			this.#token = { access: credentials.access, expiresAt: credentials.expiresAt };
+		}
+	}
+
+	/** (Re)arms the idle timer: deactivate after `idleMs` without streams, leases or messages. */
+	#touch(): void {
+		clearTimeout(this.#idleTimer);
+		if (this.#activation !== "active" || this.#stopping) return;
+		this.#idleTimer = setTimeout(() => {
+			const busy = this.#inFlight > 0 || this.#pending.size > 0 || this.#outbox.length > 0 || this.#restarting;
+			if (busy) this.#touch();
+			else this.#deactivate();
+		}, this.#options.idleMs);
+		this.#idleTimer.unref();
+	}
+
+	#deactivate(): void {
+		if (this.#activation !== "active") return;
+		this.#activation = "dormant";
+		this.#report = undefined;
+		this.#ready = undefined;
+		this.#deactivating = this.#endThread(IDLE_DRAIN_MS);
+		this.emit("snapshot", this.snapshot);
+	}
+
+	/** Asks the thread to shut down, waits up to `boundMs` for its task, then ends the pool. */
+	async #endThread(boundMs: number): Promise<void> {
+		const thread = this.#thread;
+		this.#thread = undefined;
+		this.#port = undefined;
+		if (!thread) return;
+		thread.port.postMessage({ v: PROTOCOL_VERSION, type: "shutdown" });
+		let timer: NodeJS.Timeout | undefined;
+		const bound = new Promise<void>((resolve) => {
+			timer = setTimeout(resolve, boundMs);
+		});
+		await Promise.race([thread.task.catch(() => undefined), bound]);
+		clearTimeout(timer);
+		thread.port.close();
+		await Promise.race([thread.pool.destroy().catch(() => undefined), bound]);
+	}
+
 	#spawn(): Promise<void> {
+		if (this.#stopping) return Promise.resolve();
 		const { port1, port2 } = new MessageChannel();
-		this.#port = port1;
+		this.#thread ??= { pool: this.#newPool(), port: port1, task: Promise.resolve() };
+		const thread = this.#thread;
+		thread.port = port1;
 		let readyResolve!: () => void;
 		let readyReject!: (error: Error) => void;
 		const ready = new Promise<void>((resolve, reject) => {
@@ -191,26 +352,26 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 				clearTimeout(timeout);
 				wasReady = true;
 				this.#restarting = false;
+				this.#activation = "active";
 				readyResolve();
 			}
 			this.#receive(message);
 		});
 		// The port must not keep pi alive on its own; the pool is destroyed on shutdown.
 		port1.unref();
-		const task = this.#pool.run({ port: port2 }, { transferList: [port2] });
-		task.then(
+		thread.task = thread.pool.run({ port: port2 }, { transferList: [port2] });
+		thread.task.then(
 			() => undefined,
 			(error: unknown) => {
 				clearTimeout(timeout);
 				const crash = new ActorCrashedError(`${this.#account.label}: actor crashed: ${describeError(error)}`);
 				readyReject(crash);
-				// Before `ready` the spawner (start or the restart retry) owns the failure; leases
-				// handed to this thread will get no answer.
-				if (!wasReady) this.#rejectPending(crash);
-				else if (port1 === this.#port) this.#onCrash(crash);
+				// Before `ready` the spawner (activation or the restart retry) owns the failure. A thread
+				// ended on purpose (deactivation, stop) is no crash.
+				if (wasReady && this.#thread === thread && thread.port === port1) this.#onCrash(crash);
 			},
 		);
-		this.#send({
+		this.#post(port1, {
 			type: "start",
 			account: { id: this.#account.id, label: this.#account.label },
 			credentials: this.#account.credentials,
@@ -219,16 +380,34 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 			restarts: this.#restarts,
 			config: this.#options.config,
 		});
-		this.#flushOutbox();
+		this.#port = port1;
+		for (const message of this.#outbox.splice(0)) this.#post(port1, message);
+		for (const pending of this.#pending.values()) this.#post(port1, pending.message);
 		return ready;
+	}
+
+	#newPool(): Piscina {
+		const pool = new Piscina({
+			filename: (this.#options.workerUrl ?? actorWorkerUrl()).href,
+			minThreads: 1,
+			maxThreads: 1,
+			idleTimeout: Number.POSITIVE_INFINITY,
+			concurrentTasksPerWorker: 1,
+			// The actor's task never ends while it lives; no Atomics wait between tasks.
+			atomics: "disabled",
+		});
+		// Piscina reports a thread dying with no task as 'error'; our task is always running, so
+		// the task's rejection is what drives restarts. Swallow the duplicate here.
+		pool.on("error", () => undefined);
+		return pool;
 	}
 
 	#receive(message: ActorToSupervisor): void {
 		switch (message.type) {
 			case "ready":
 			case "snapshot":
-				this.#snapshot = { ...message.snapshot, restarts: this.#restarts };
-				this.emit("snapshot", this.#snapshot);
+				this.#report = { ...message.snapshot, restarts: this.#restarts };
+				this.emit("snapshot", this.snapshot);
 				if (message.type === "ready") this.emit("ready");
 				return;
 			case "token":
@@ -238,22 +417,23 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 				this.#token = { access: message.access, expiresAt: message.expiresAt };
 				this.#pending.get(message.id)?.resolve(this.#token);
 				this.#pending.delete(message.id);
+				this.#touch();
 				return;
 			}
 			case "lease-denied":
 				this.#pending.get(message.id)?.reject(fromWireError(message.error));
 				this.#pending.delete(message.id);
+				this.#touch();
 				return;
 			default: {
 				const unknown: never = message;
-				this.#snapshot = { ...this.#snapshot, lastError: `unknown message ${JSON.stringify(unknown)}` };
+				this.#streamError = { text: `unknown message ${JSON.stringify(unknown)}`, at: Date.now() };
 			}
 		}
 	}
 
 	#onCrash(crash: ActorCrashedError): void {
 		if (this.#stopping) return;
-		this.#port?.close();
 		this.#port = undefined;
 		this.#rejectPending(crash);
 		this.emit("crashed", crash);
@@ -267,8 +447,8 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 		}
 		this.#restarts++;
 		this.#restarting = true;
-		this.#setState("restarting", crash.message);
-		this.#ready = pRetry(() => (this.#stopping ? Promise.resolve() : this.#spawn()), {
+		this.#setReport("restarting", crash.message);
+		this.#ready = pRetry(() => this.#spawn(), {
 			retries: 3,
 			minTimeout: this.#options.restart.backoffMs,
 			factor: 2,
@@ -283,42 +463,43 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 	}
 
 	#giveUp(error: ActorGaveUpError): void {
+		this.#gaveUp = error;
 		this.#restarting = false;
 		this.#outbox.length = 0;
 		this.#rejectPending(error);
-		this.#setState("gave-up", error.message);
+		this.#setReport("gave-up", error.message);
+		void this.#endThread(0);
 	}
 
-	#setState(state: ActorSnapshot["state"], lastError: string): void {
-		this.#snapshot = {
-			...this.#snapshot,
+	#setReport(state: ActorReport["state"], lastError: string): void {
+		this.#report = {
+			...(this.#report ?? storedReport(this.#account, this.#shared, Date.now(), this.#loadedAt, this.#restarts)),
 			state,
 			lastError,
 			lastErrorAt: Date.now(),
 			restarts: this.#restarts,
-			inFlight: 0,
 		};
-		this.emit("snapshot", this.#snapshot);
+		this.emit("snapshot", this.snapshot);
 	}
 
 	/**
-	 * Posts to the actor. While it restarts, messages wait in a bounded outbox for the new thread
-	 * (what it should learn from streams served meanwhile, leases); false when nobody will read them.
+	 * Posts to the actor, or keeps the message (bounded) for the thread that will read it: while
+	 * dormant, activating or restarting. False when nobody will read it.
 	 */
 	#send(message: SupervisorToActorBody): boolean {
+		if (this.#stopping || this.#gaveUp) return false;
 		if (this.#port) {
-			this.#port.postMessage({ v: PROTOCOL_VERSION, ...message });
+			this.#post(this.#port, message);
+			this.#touch();
 			return true;
 		}
-		if (!this.#restarting || this.#stopping) return false;
 		if (this.#outbox.length >= OUTBOX_LIMIT) this.#outbox.shift();
 		this.#outbox.push(message);
 		return true;
 	}
 
-	#flushOutbox(): void {
-		const waiting = this.#outbox.splice(0);
-		for (const message of waiting) this.#send(message);
+	#post(port: MessagePort, message: SupervisorToActorBody): void {
+		port.postMessage({ v: PROTOCOL_VERSION, ...message });
 	}
 
 	#rejectPending(error: Error): void {

@@ -1,0 +1,49 @@
+/**
+ * Usage polls once for the whole pool, not once per pi process: a process that finds an account's
+ * shared usage stale takes the account's `pollLease` in the store (compare-and-set inside one
+ * `update()`), and only the lease holder polls; every other process reads the result from the store.
+ * A lease is short: if its holder dies or its poll fails, the next tick anywhere takes it over.
+ */
+import type { SharedAccountState, StoreData } from "../store/account-record.ts";
+import type { AccountStore } from "../store/account-store.ts";
+
+export interface PollClaim {
+	/** This process (unique per supervisor). */
+	owner: string;
+	now: number;
+	/** Shared usage older than this is due a poll. */
+	staleMs: number;
+	leaseMs: number;
+	/** Claim at most this many accounts at once (each poll activates an actor for a moment). */
+	max: number;
+	/** Accounts this process may poll (its actor is not given up, …). */
+	eligible: (accountId: string) => boolean;
+}
+
+/** Whether `state`'s usage is due a poll that nobody else holds the lease for. */
+export function pollDue(state: SharedAccountState | undefined, claim: PollClaim): boolean {
+	const usageAt = state?.usage?.observedAt ?? Number.NEGATIVE_INFINITY;
+	if (claim.now - usageAt < claim.staleMs) return false;
+	const lease = state?.pollLease;
+	return !lease || lease.until <= claim.now || lease.owner === claim.owner;
+}
+
+function dueAccounts(data: StoreData, claim: PollClaim): string[] {
+	return data.accounts
+		.filter((a) => !a.needsLogin && claim.eligible(a.id) && pollDue(data.state[a.id], claim))
+		.map((a) => a.id)
+		.slice(0, claim.max);
+}
+
+/** Takes the poll lease of every due account (up to `max`) in one store write; the ids this process now polls. */
+export async function claimPollLeases(store: AccountStore, claim: PollClaim): Promise<string[]> {
+	// A lock-free read first: most ticks find nothing due and write nothing.
+	if (dueAccounts(await store.read(), claim).length === 0) return [];
+	return store.update((data) => {
+		const claimed = dueAccounts(data, claim);
+		for (const id of claimed) {
+			data.state[id] = { ...data.state[id], pollLease: { owner: claim.owner, until: claim.now + claim.leaseMs } };
+		}
+		return claimed;
+	});
+}
