@@ -76,6 +76,8 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 	readonly #budget: RestartBudget;
 	readonly #loadedAt = Date.now();
 	#thread: Thread | undefined;
+	/** Threads told to shut down that have not ended yet (deactivation drains their store writes). */
+	readonly #ending = new Set<Piscina>();
 	/** The port of a thread that was sent `start`; undefined while dormant or between a crash and a respawn. */
 	#port: MessagePort | undefined;
 	#activation: ActorActivation = "dormant";
@@ -131,9 +133,11 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 		return this.#activation;
 	}
 
-	/** Worker threads this account runs right now (0 while dormant). */
+	/** Worker threads this account runs right now, ending ones included (0 while dormant). */
 	get threads(): number {
-		return this.#thread?.pool.threads.length ?? 0;
+		let count = this.#thread?.pool.threads.length ?? 0;
+		for (const pool of this.#ending) count += pool.threads.length;
+		return count;
 	}
 
 	/** The last known token (from the actor, or the store while dormant), while outside the refresh margin. */
@@ -315,6 +319,7 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 		this.#thread = undefined;
 		this.#port = undefined;
 		if (!thread) return;
+		this.#ending.add(thread.pool);
 		thread.port.postMessage({ v: PROTOCOL_VERSION, type: "shutdown" });
 		let timer: NodeJS.Timeout | undefined;
 		const bound = new Promise<void>((resolve) => {
@@ -323,7 +328,11 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 		await Promise.race([thread.task.catch(() => undefined), bound]);
 		clearTimeout(timer);
 		thread.port.close();
-		await Promise.race([thread.pool.destroy().catch(() => undefined), bound]);
+		const destroyed = thread.pool
+			.destroy()
+			.catch(() => undefined)
+			.finally(() => this.#ending.delete(thread.pool));
+		await Promise.race([destroyed, bound]);
 	}
 
 	#spawn(): Promise<void> {
