@@ -24,8 +24,9 @@ export interface PollClaim {
 export function pollDue(state: SharedAccountState | undefined, claim: PollClaim): boolean {
 	const usageAt = state?.usage?.observedAt ?? Number.NEGATIVE_INFINITY;
 	if (claim.now - usageAt < claim.staleMs) return false;
+	// A live lease holds off its own holder too: its poll is under way.
 	const lease = state?.pollLease;
-	return !lease || lease.until <= claim.now || lease.owner === claim.owner;
+	return !lease || lease.until <= claim.now;
 }
 
 function dueAccounts(data: StoreData, claim: PollClaim): string[] {

@@ -54,6 +54,8 @@ export interface SupervisorEvents {
 	"pin-cleared": [sessionKey: string, label: string, reason: string];
 	/** An account was chosen for a session (footer status). */
 	routed: [sessionKey: string | undefined, accountId: string, reason: Choice["reason"]];
+	/** A look for stale usage ended; `polled`: the accounts this process took the poll lease of. */
+	"usage-poll-tick": [polled: string[]];
 	error: [error: Error];
 }
 
@@ -311,6 +313,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 		if (this.#stopped) return;
 		this.#pollTimer = setTimeout(() => {
 			void this.#pollDue(this.actorConfig.usagePollMs, this.activation.pollsPerTick)
+				.then((polled) => this.emit("usage-poll-tick", polled))
 				.catch((error: unknown) => {
 					this.emit("error", new Error(`usage poll lease: ${describeError(error)}`));
 				})
