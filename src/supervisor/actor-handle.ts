@@ -52,6 +52,8 @@ export interface ActorHandleEvents {
 
 /** Messages kept for an actor that is not running; beyond this the oldest go (they are observations). */
 const OUTBOX_LIMIT = 1000;
+/** Observations of an account that streams here without pause activate its actor after this long. */
+const WAIT_WHILE_BUSY_MS = 5000;
 /** How long a deactivating actor may take to finish its store writes before its thread is ended. */
 const IDLE_DRAIN_MS = 30_000;
 
@@ -95,8 +97,8 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 	#gaveUp: ActorGaveUpError | undefined;
 	/** Between a crash and the new thread's `ready` (or giving up). */
 	#restarting = false;
-	/** Observations made while dormant: activate once the streams that made them have ended. */
-	#wantActive = false;
+	/** Since when observations made while dormant wait: activate once the streams that made them have ended. */
+	#wantActiveSince: number | undefined;
 	#idleTimer: NodeJS.Timeout | undefined;
 	readonly #outbox: SupervisorToActorBody[] = [];
 
@@ -153,7 +155,7 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 		if (this.#stopping) return Promise.reject(new ActorCrashedError(`${this.#account.label}: actor stopped`));
 		if (this.#activation !== "dormant" && this.#ready) return this.#ready;
 		this.#activation = "activating";
-		this.#wantActive = false;
+		this.#wantActiveSince = undefined;
 		const ready = this.#deactivating
 			.then(() =>
 				pRetry(() => this.#spawn(), { retries: 2, minTimeout: this.#options.restart.backoffMs, factor: 2 }),
@@ -213,13 +215,15 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 
 	/**
 	 * Something for the actor to learn or do. While it is dormant the message waits, and the actor
-	 * activates in the background once this process's streams on the account have ended: never on
-	 * a request's critical path.
+	 * activates in the background once this process's streams on the account have ended (never on
+	 * a request's critical path), at once for news other processes must hear (a failure, exhaustion,
+	 * a poll), or when the account never stops streaming here, after `WAIT_WHILE_BUSY_MS`.
 	 */
 	tell(message: SupervisorToActorBody): void {
 		if (!this.#send(message) || this.#activation !== "dormant") return;
-		this.#wantActive = true;
-		if (this.#inFlight === 0) setImmediate(() => this.#activateIfWanted());
+		this.#wantActiveSince ??= Date.now();
+		const urgent = message.type !== "observed" || message.observation.status >= 400;
+		if (urgent || this.#inFlight === 0) setImmediate(() => this.#activateIfWanted(true));
 	}
 
 	/** A stream on this account began (the supervisor's own count: it survives an actor crash). */
@@ -232,7 +236,7 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 		this.#inFlight = Math.max(0, this.#inFlight - 1);
 		if (error) this.#streamError = { text: error, at: Date.now() };
 		this.emit("snapshot", this.snapshot);
-		if (this.#inFlight === 0) this.#activateIfWanted();
+		this.#activateIfWanted(this.#inFlight === 0);
 		this.#touch();
 	}
 
@@ -275,9 +279,10 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 
 	// -------------------------------------------------------------------------------------------
 
-	#activateIfWanted(): void {
-		if (this.#wantActive && this.#activation === "dormant" && !this.#stopping)
-			void this.activate().catch(() => undefined);
+	#activateIfWanted(now: boolean): void {
+		const since = this.#wantActiveSince;
+		if (since === undefined || this.#activation !== "dormant" || this.#stopping) return;
+		if (now || Date.now() - since >= WAIT_WHILE_BUSY_MS) void this.activate().catch(() => undefined);
 	}
 
 	/** A token in the store newer than the one known here (another process refreshed, a login). */

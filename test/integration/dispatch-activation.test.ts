@@ -81,6 +81,27 @@ describe("actors cost nothing until needed", () => {
 		expect(fake.requests.filter((r) => r.route === "usage")).toEqual([]);
 	});
 
+	it("a dormant account's 429 activates its actor at once, while it still streams, to share the cooldown", async () => {
+		harness = await startHarness({
+			accounts: [{ accountId: "acct-a" }, { accountId: "acct-b" }],
+			pollUsageFirst: false,
+		});
+		const { fake, store, supervisor } = harness;
+		fake.setResponse({ text: "slow answer", interTokenDelayMs: 1500 });
+		const first = harness.ask("first", { sessionId: "s1" });
+		await eventually(() => expect(responseAccounts(fake)).toEqual(["acct-a"]));
+		fake.setFault("acct-a", { kind: "usage-limit", resetsInSeconds: 1800 });
+		const second = harness.ask("second", { sessionId: "s2" });
+		// Other processes hear of A's cooldown without waiting for A's first stream to end.
+		await eventually(async () =>
+			expect((await store.read()).state["acct-a"]?.cooldownUntil).toBeGreaterThan(Date.now()),
+		);
+		expect(supervisor.actor("acct-a")!.snapshot.inFlight).toBe(1);
+		expect((await first).text).toBe("slow answer");
+		expect((await second).text).toBe("slow answer");
+		expect(responseAccounts(fake)).toEqual(["acct-a", "acct-a", "acct-b"]);
+	});
+
 	it("an idle actor deactivates, leaving what it learnt in the store", async () => {
 		harness = await startHarness({
 			accounts: [{ accountId: "acct-a" }],
