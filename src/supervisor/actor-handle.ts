@@ -8,11 +8,10 @@
  * healthy path needs no round trip), streams in flight, and the restart budget.
  */
 
-import { MessageChannel, type MessagePort } from "node:worker_threads";
+import type { MessagePort } from "node:worker_threads";
 import { EventEmitter } from "eventemitter3";
 import pRetry from "p-retry";
-import { Piscina } from "piscina";
-import { ActorCrashedError, ActorGaveUpError, describeError, ProtocolMismatchError } from "../errors.ts";
+import { ActorCrashedError, ActorGaveUpError, describeError } from "../errors.ts";
 import {
 	type ActorActivation,
 	type ActorConfig,
@@ -24,6 +23,7 @@ import {
 } from "../protocol/messages.ts";
 import { fromWireError } from "../protocol/wire-error.ts";
 import type { AccountRecord, SharedAccountState } from "../store/account-record.ts";
+import { ActorThread } from "./actor-thread.ts";
 import { RestartBudget, type RestartPolicyOptions } from "./restart-policy.ts";
 import { storedReport, withEndedCooldown } from "./stored-report.ts";
 import { actorWorkerUrl } from "./worker-file.ts";
@@ -64,12 +64,6 @@ interface PendingLease {
 	reject(error: Error): void;
 }
 
-interface Thread {
-	pool: Piscina;
-	port: MessagePort;
-	task: Promise<unknown>;
-}
-
 export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 	readonly accountId: string;
 	#account: AccountRecord;
@@ -77,9 +71,9 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 	readonly #options: ActorHandleOptions;
 	readonly #budget: RestartBudget;
 	readonly #loadedAt = Date.now();
-	#thread: Thread | undefined;
+	#thread: ActorThread | undefined;
 	/** Threads told to shut down that have not ended yet (deactivation drains their store writes). */
-	readonly #ending = new Set<Piscina>();
+	readonly #ending = new Set<ActorThread>();
 	/** The port of a thread that was sent `start`; undefined while dormant or between a crash and a respawn. */
 	#port: MessagePort | undefined;
 	#activation: ActorActivation = "dormant";
@@ -137,8 +131,8 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 
 	/** Worker threads this account runs right now, ending ones included (0 while dormant). */
 	get threads(): number {
-		let count = this.#thread?.pool.threads.length ?? 0;
-		for (const pool of this.#ending) count += pool.threads.length;
+		let count = this.#thread?.threads ?? 0;
+		for (const thread of this.#ending) count += thread.threads;
 		return count;
 	}
 
@@ -261,8 +255,7 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 
 	/** Test and bench hook: kill the actor's thread as a crash would. */
 	async killThread(): Promise<void> {
-		const thread = this.#thread?.pool.threads[0];
-		if (thread) await thread.terminate();
+		await this.#thread?.kill();
 	}
 
 	/**
@@ -318,102 +311,47 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 		this.emit("snapshot", this.snapshot);
 	}
 
-	/** Asks the thread to shut down, waits up to `boundMs` for its task, then ends the pool. */
+	/** Ends the current thread (see `ActorThread.end`); it counts in `threads` until its pool is gone. */
 	async #endThread(boundMs: number): Promise<void> {
 		const thread = this.#thread;
 		this.#thread = undefined;
 		this.#port = undefined;
 		if (!thread) return;
-		this.#ending.add(thread.pool);
-		thread.port.postMessage({ v: PROTOCOL_VERSION, type: "shutdown" });
-		let timer: NodeJS.Timeout | undefined;
-		const bound = new Promise<void>((resolve) => {
-			timer = setTimeout(resolve, boundMs);
-		});
-		await Promise.race([thread.task.catch(() => undefined), bound]);
-		clearTimeout(timer);
-		thread.port.close();
-		const destroyed = thread.pool
-			.destroy()
-			.catch(() => undefined)
-			.finally(() => this.#ending.delete(thread.pool));
-		await Promise.race([destroyed, bound]);
+		this.#ending.add(thread);
+		void thread.destroyed.then(() => this.#ending.delete(thread));
+		await thread.end(boundMs);
 	}
 
 	#spawn(): Promise<void> {
 		if (this.#stopping) return Promise.resolve();
-		const { port1, port2 } = new MessageChannel();
-		this.#thread ??= { pool: this.#newPool(), port: port1, task: Promise.resolve() };
-		const thread = this.#thread;
-		thread.port = port1;
-		let readyResolve!: () => void;
-		let readyReject!: (error: Error) => void;
-		const ready = new Promise<void>((resolve, reject) => {
-			readyResolve = resolve;
-			readyReject = reject;
-		});
-		const timeout = setTimeout(
-			() => readyReject(new ActorCrashedError(`${this.#account.label}: actor did not start in time`)),
-			this.#options.restart.readyTimeoutMs,
-		);
-		let wasReady = false;
-		port1.on("message", (message: ActorToSupervisor) => {
-			if (message.v !== PROTOCOL_VERSION) {
-				readyReject(new ProtocolMismatchError(`actor protocol ${String(message.v)} ≠ ${PROTOCOL_VERSION}`));
-				return;
-			}
-			if (message.type === "ready") {
-				clearTimeout(timeout);
-				wasReady = true;
-				this.#restarting = false;
-				this.#activation = "active";
-				readyResolve();
-			}
-			this.#receive(message);
-		});
-		// The port must not keep pi alive on its own; the pool is destroyed on shutdown.
-		port1.unref();
-		thread.task = thread.pool.run({ port: port2 }, { transferList: [port2] });
-		thread.task.then(
-			() => undefined,
-			(error: unknown) => {
-				clearTimeout(timeout);
-				const crash = new ActorCrashedError(`${this.#account.label}: actor crashed: ${describeError(error)}`);
-				readyReject(crash);
-				// Before `ready` the spawner (activation or the restart retry) owns the failure. A thread
-				// ended on purpose (deactivation, stop) is no crash.
-				if (wasReady && this.#thread === thread && thread.port === port1) this.#onCrash(crash);
+		this.#thread ??= new ActorThread(this.#options.workerUrl ?? actorWorkerUrl());
+		const { port, ready } = this.#thread.run(
+			{
+				type: "start",
+				account: { id: this.#account.id, label: this.#account.label },
+				credentials: this.#account.credentials,
+				shared: this.#shared,
+				...(this.#account.needsLogin ? { needsLogin: this.#account.needsLogin } : {}),
+				restarts: this.#restarts,
+				config: this.#options.config,
+			},
+			{
+				label: this.#account.label,
+				readyTimeoutMs: this.#options.restart.readyTimeoutMs,
+				onMessage: (message) => {
+					if (message.type === "ready") {
+						this.#restarting = false;
+						this.#activation = "active";
+					}
+					this.#receive(message);
+				},
+				onCrash: (crash) => this.#onCrash(crash),
 			},
 		);
-		this.#post(port1, {
-			type: "start",
-			account: { id: this.#account.id, label: this.#account.label },
-			credentials: this.#account.credentials,
-			shared: this.#shared,
-			...(this.#account.needsLogin ? { needsLogin: this.#account.needsLogin } : {}),
-			restarts: this.#restarts,
-			config: this.#options.config,
-		});
-		this.#port = port1;
-		for (const message of this.#outbox.splice(0)) this.#post(port1, message);
-		for (const pending of this.#pending.values()) this.#post(port1, pending.message);
+		this.#port = port;
+		for (const message of this.#outbox.splice(0)) this.#post(port, message);
+		for (const pending of this.#pending.values()) this.#post(port, pending.message);
 		return ready;
-	}
-
-	#newPool(): Piscina {
-		const pool = new Piscina({
-			filename: (this.#options.workerUrl ?? actorWorkerUrl()).href,
-			minThreads: 1,
-			maxThreads: 1,
-			idleTimeout: Number.POSITIVE_INFINITY,
-			concurrentTasksPerWorker: 1,
-			// The actor's task never ends while it lives; no Atomics wait between tasks.
-			atomics: "disabled",
-		});
-		// Piscina reports a thread dying with no task as 'error'; our task is always running, so
-		// the task's rejection is what drives restarts. Swallow the duplicate here.
-		pool.on("error", () => undefined);
-		return pool;
 	}
 
 	#receive(message: ActorToSupervisor): void {
