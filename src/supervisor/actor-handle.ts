@@ -23,15 +23,13 @@ import {
 } from "../protocol/messages.ts";
 import { fromWireError } from "../protocol/wire-error.ts";
 import type { AccountRecord, SharedAccountState } from "../store/account-record.ts";
+import { ActorMailbox, type Lease } from "./actor-mailbox.ts";
 import { ActorThread } from "./actor-thread.ts";
 import { RestartBudget, type RestartPolicyOptions } from "./restart-policy.ts";
 import { storedReport, withEndedCooldown } from "./stored-report.ts";
 import { actorWorkerUrl } from "./worker-file.ts";
 
-export interface Lease {
-	access: string;
-	expiresAt: number;
-}
+export type { Lease } from "./actor-mailbox.ts";
 
 export interface ActorHandleOptions {
 	account: AccountRecord;
@@ -50,19 +48,10 @@ export interface ActorHandleEvents {
 	"gave-up": [error: Error];
 }
 
-/** Messages kept for an actor that is not running; beyond this the oldest go (they are observations). */
-const OUTBOX_LIMIT = 1000;
 /** Observations of an account that streams here without pause activate its actor after this long. */
 const WAIT_WHILE_BUSY_MS = 5000;
 /** How long a deactivating actor may take to finish its store writes before its thread is ended. */
 const IDLE_DRAIN_MS = 30_000;
-
-interface PendingLease {
-	/** Posted again to every new thread until answered: a thread that dies before `ready` loses nothing. */
-	message: Extract<SupervisorToActorBody, { type: "lease" }>;
-	resolve(lease: Lease): void;
-	reject(error: Error): void;
-}
 
 export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 	readonly accountId: string;
@@ -83,8 +72,7 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 	#inFlight = 0;
 	#streamError: { text: string; at: number } | undefined;
 	#restarts = 0;
-	#nextLeaseId = 1;
-	readonly #pending = new Map<number, PendingLease>();
+	readonly #mailbox = new ActorMailbox();
 	#ready: Promise<void> | undefined;
 	#deactivating: Promise<void> = Promise.resolve();
 	#stopping = false;
@@ -94,7 +82,6 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 	/** Since when observations made while dormant wait: activate once the streams that made them have ended. */
 	#wantActiveSince: number | undefined;
 	#idleTimer: NodeJS.Timeout | undefined;
-	readonly #outbox: SupervisorToActorBody[] = [];
 
 	constructor(options: ActorHandleOptions) {
 		super();
@@ -163,9 +150,8 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 					void this.#endThread(0);
 					this.#activation = "dormant";
 					this.#report = undefined;
-					this.#outbox.length = 0;
 					this.#streamError = { text: failed.message, at: Date.now() };
-					this.#rejectPending(failed);
+					this.#mailbox.fail(failed);
 					this.emit("snapshot", this.snapshot);
 					throw failed;
 				},
@@ -193,18 +179,14 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 			const cached = this.currentToken(Date.now());
 			if (cached) return Promise.resolve(cached);
 		}
-		return new Promise<Lease>((resolve, reject) => {
-			if (this.#stopping || this.#gaveUp) {
-				reject(this.#gaveUp ?? new ActorCrashedError(`${this.#account.label}: actor stopped`));
-				return;
-			}
-			const id = this.#nextLeaseId++;
-			const message = { type: "lease" as const, id, ...(rejectedAccess ? { rejectedAccess } : {}) };
-			this.#pending.set(id, { message, resolve, reject });
-			if (this.#port) this.#post(this.#port, message);
-			else if (this.#activation === "dormant") void this.activate().catch(() => undefined);
-			this.#touch();
-		});
+		if (this.#stopping || this.#gaveUp) {
+			return Promise.reject(this.#gaveUp ?? new ActorCrashedError(`${this.#account.label}: actor stopped`));
+		}
+		const { message, lease } = this.#mailbox.openLease(rejectedAccess);
+		if (this.#port) this.#post(this.#port, message);
+		else if (this.#activation === "dormant") void this.activate().catch(() => undefined);
+		this.#touch();
+		return lease;
 	}
 
 	/**
@@ -265,7 +247,7 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 	async stop(boundMs = 200): Promise<void> {
 		this.#stopping = true;
 		clearTimeout(this.#idleTimer);
-		this.#rejectPending(new ActorCrashedError(`${this.#account.label}: actor stopped`));
+		this.#mailbox.failLeases(new ActorCrashedError(`${this.#account.label}: actor stopped`));
 		await this.#endThread(boundMs);
 		this.removeAllListeners();
 	}
@@ -295,7 +277,7 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 		clearTimeout(this.#idleTimer);
 		if (this.#activation !== "active" || this.#stopping) return;
 		this.#idleTimer = setTimeout(() => {
-			const busy = this.#inFlight > 0 || this.#pending.size > 0 || this.#outbox.length > 0 || this.#restarting;
+			const busy = this.#inFlight > 0 || !this.#mailbox.empty || this.#restarting;
 			if (busy) this.#touch();
 			else this.#deactivate();
 		}, this.#options.idleMs);
@@ -349,8 +331,7 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 			},
 		);
 		this.#port = port;
-		for (const message of this.#outbox.splice(0)) this.#post(port, message);
-		for (const pending of this.#pending.values()) this.#post(port, pending.message);
+		this.#mailbox.deliver((message) => this.#post(port, message));
 		return ready;
 	}
 
@@ -367,14 +348,12 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 				return;
 			case "lease-granted": {
 				this.#token = { access: message.access, expiresAt: message.expiresAt };
-				this.#pending.get(message.id)?.resolve(this.#token);
-				this.#pending.delete(message.id);
+				this.#mailbox.granted(message.id, this.#token);
 				this.#touch();
 				return;
 			}
 			case "lease-denied":
-				this.#pending.get(message.id)?.reject(fromWireError(message.error));
-				this.#pending.delete(message.id);
+				this.#mailbox.denied(message.id, fromWireError(message.error));
 				this.#touch();
 				return;
 			default: {
@@ -387,7 +366,7 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 	#onCrash(crash: ActorCrashedError): void {
 		if (this.#stopping) return;
 		this.#port = undefined;
-		this.#rejectPending(crash);
+		this.#mailbox.failLeases(crash);
 		this.emit("crashed", crash);
 		if (!this.#budget.allowRestart(Date.now())) {
 			const gaveUp = new ActorGaveUpError(`${this.#account.label}: actor keeps crashing; skipped until pi restarts`);
@@ -417,8 +396,7 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 	#giveUp(error: ActorGaveUpError): void {
 		this.#gaveUp = error;
 		this.#restarting = false;
-		this.#outbox.length = 0;
-		this.#rejectPending(error);
+		this.#mailbox.fail(error);
 		this.#setReport("gave-up", error.message);
 		void this.#endThread(0);
 	}
@@ -445,17 +423,11 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 			this.#touch();
 			return true;
 		}
-		if (this.#outbox.length >= OUTBOX_LIMIT) this.#outbox.shift();
-		this.#outbox.push(message);
+		this.#mailbox.keep(message);
 		return true;
 	}
 
 	#post(port: MessagePort, message: SupervisorToActorBody): void {
 		port.postMessage({ v: PROTOCOL_VERSION, ...message });
-	}
-
-	#rejectPending(error: Error): void {
-		for (const pending of this.#pending.values()) pending.reject(error);
-		this.#pending.clear();
 	}
 }
