@@ -7,7 +7,7 @@ import type { AuthEndpoints } from "../auth/auth-endpoints.ts";
 import type { AccountCredentials, SharedAccountState } from "../store/account-record.ts";
 import type { UsageSnapshot } from "../usage/usage-snapshot.ts";
 
-export const PROTOCOL_VERSION = 1 as const;
+export const PROTOCOL_VERSION = 2 as const;
 
 export type ActorState = "starting" | "ready" | "cooling-down" | "needs-login" | "restarting" | "gave-up";
 

@@ -16,6 +16,7 @@ import { eventually } from "../helpers/eventually.ts";
 let fake: FakeCodex | undefined;
 let home: string | undefined;
 let children: DispatchChild[] = [];
+const FOUR = ["acct-1", "acct-2", "acct-3", "acct-4"].map((accountId) => ({ accountId }));
 
 afterEach(async () => {
 	await Promise.all(children.map((c) => c.stop().catch(() => c.process.kill("SIGKILL"))));
@@ -76,14 +77,10 @@ describe("many pi processes, one account pool", () => {
 	it("16 processes starting together with every token expired → 0 failed requests, one refresh", {
 		timeout: 180_000,
 	}, async () => {
-		const accounts = ["acct-1", "acct-2", "acct-3", "acct-4"];
-		const spawn = await setup(
-			accounts.map((accountId) => ({ accountId })),
-			(record) => {
-				record.credentials.expiresAt = Date.now() - 60_000;
-			},
-		);
-		for (const id of accounts) fake!.expireAccessTokens(id);
+		const spawn = await setup(FOUR, (record) => {
+			record.credentials.expiresAt = Date.now() - 60_000;
+		});
+		for (const { accountId } of FOUR) fake!.expireAccessTokens(accountId);
 		const procs = spawn(16);
 		await Promise.all(procs.map((p) => p.next((m) => m.type === "listening")));
 		// Each process's first request arrives with its supervisor still starting.
@@ -96,7 +93,7 @@ describe("many pi processes, one account pool", () => {
 		expect(answers.flatMap((a) => a.texts as string[])).toHaveLength(16);
 		const tokenAnswers = fake!.requests.filter((r) => r.route === "token");
 		expect(tokenAnswers.every((r) => r.status === 200)).toBe(true);
-		for (const id of accounts) expect(fake!.tokenCallCount(id)).toBeLessThanOrEqual(1);
+		for (const { accountId } of FOUR) expect(fake!.tokenCallCount(accountId)).toBeLessThanOrEqual(1);
 		// One account served everyone here: one actor thread per process at most, the others dormant.
 		for (const p of procs) p.send({ cmd: "threads" });
 		const threads = await Promise.all(procs.map((p) => p.next((m) => m.type === "threads")));
@@ -106,20 +103,15 @@ describe("many pi processes, one account pool", () => {
 	it("4 processes × 4 accounts with stale usage → one wham/usage poll per account in all", {
 		timeout: 120_000,
 	}, async () => {
-		const accounts = ["acct-1", "acct-2", "acct-3", "acct-4"];
-		const spawn = await setup(
-			accounts.map((accountId) => ({ accountId })),
-			undefined,
-			// Every process looks for stale usage at once and then often; one account per look each.
-			{ pollStartDelayMs: 0, pollTickMs: 50, pollsPerTick: 1 },
-		);
+		// Every process looks for stale usage at once and then often; one account per look each.
+		const spawn = await setup(FOUR, undefined, { pollStartDelayMs: 0, pollTickMs: 50, pollsPerTick: 1 });
 		const procs = spawn(4);
 		await Promise.all(procs.map((p) => p.next((m) => m.type === "listening")));
 		for (const p of procs) p.send({ cmd: "start" });
 		const store = new AccountStore({ home: home! });
 		await eventually(async () => {
 			const { state } = await store.read();
-			for (const id of accounts) expect(state[id]?.usage?.source).toBe("poll");
+			for (const { accountId } of FOUR) expect(state[accountId]?.usage?.source).toBe("poll");
 		}, 60_000);
 		// Every process has since looked again (twice) and found nothing due.
 		const seen = procs.map((p) => p.messages.length);
@@ -137,8 +129,8 @@ describe("many pi processes, one account pool", () => {
 				return p.next((m) => m.type === "poll-tick" && p.messages.indexOf(m) >= Math.max(after, seen[i]!));
 			}),
 		);
-		for (const id of accounts) {
-			expect(fake!.requests.filter((r) => r.route === "usage" && r.accountId === id)).toHaveLength(1);
+		for (const { accountId } of FOUR) {
+			expect(fake!.requests.filter((r) => r.route === "usage" && r.accountId === accountId)).toHaveLength(1);
 		}
 	});
 
