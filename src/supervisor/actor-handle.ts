@@ -50,6 +50,12 @@ export interface ActorHandleEvents {
 
 /** Observations of an account that streams here without pause activate its actor after this long. */
 const WAIT_WHILE_BUSY_MS = 5000;
+/**
+ * Observations wait this long after the account's last stream here before they activate its actor:
+ * a `pi -p` that has its answer exits first (no thread started only to be stopped), a session
+ * that goes on has its actor by the next turn.
+ */
+const QUIET_BEFORE_ACTIVATION_MS = 1000;
 /** How long a deactivating actor may take to finish its store writes before its thread is ended. */
 const IDLE_DRAIN_MS = 30_000;
 
@@ -81,6 +87,7 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 	#restarting = false;
 	/** Since when observations made while dormant wait: activate once the streams that made them have ended. */
 	#wantActiveSince: number | undefined;
+	#quietTimer: NodeJS.Timeout | undefined;
 	#idleTimer: NodeJS.Timeout | undefined;
 
 	constructor(options: ActorHandleOptions) {
@@ -137,6 +144,8 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 		if (this.#activation !== "dormant" && this.#ready) return this.#ready;
 		this.#activation = "activating";
 		this.#wantActiveSince = undefined;
+		clearTimeout(this.#quietTimer);
+		this.#quietTimer = undefined;
 		const ready = this.#deactivating
 			.then(() =>
 				pRetry(() => this.#spawn(), { retries: 2, minTimeout: this.#options.restart.backoffMs, factor: 2 }),
@@ -191,15 +200,14 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 
 	/**
 	 * Something for the actor to learn or do. While it is dormant the message waits, and the actor
-	 * activates in the background once this process's streams on the account have ended (never on
-	 * a request's critical path), at once for news other processes must hear (a failure, exhaustion,
-	 * a poll), or when the account never stops streaming here, after `WAIT_WHILE_BUSY_MS`.
+	 * activates in the background: at once for news other processes must hear (a failure,
+	 * exhaustion, a poll), else a moment after this process's streams on the account have ended, or
+	 * after `WAIT_WHILE_BUSY_MS` if they never do. Never on a request's critical path.
 	 */
 	tell(message: SupervisorToActorBody): void {
 		if (!this.#send(message) || this.#activation !== "dormant") return;
 		this.#wantActiveSince ??= Date.now();
-		const urgent = message.type !== "observed" || message.observation.status >= 400;
-		if (urgent || this.#inFlight === 0) setImmediate(() => this.#activateIfWanted(true));
+		this.#activateWhenDue(message.type !== "observed" || message.observation.status >= 400);
 	}
 
 	/** A stream on this account began (the supervisor's own count: it survives an actor crash). */
@@ -212,7 +220,7 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 		this.#inFlight = Math.max(0, this.#inFlight - 1);
 		if (error) this.#streamError = { text: error, at: Date.now() };
 		this.emit("snapshot", this.snapshot);
-		this.#activateIfWanted(this.#inFlight === 0);
+		this.#activateWhenDue(false);
 		this.#touch();
 	}
 
@@ -247,17 +255,34 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 	async stop(boundMs = 200): Promise<void> {
 		this.#stopping = true;
 		clearTimeout(this.#idleTimer);
+		clearTimeout(this.#quietTimer);
+		// A thread that has not said `ready` has done nothing yet: nothing to wait for.
+		const activating = this.#activation === "activating";
 		this.#mailbox.failLeases(new ActorCrashedError(`${this.#account.label}: actor stopped`));
-		await this.#endThread(boundMs);
+		await this.#endThread(activating ? 0 : boundMs);
 		this.removeAllListeners();
 	}
 
 	// -------------------------------------------------------------------------------------------
 
-	#activateIfWanted(now: boolean): void {
+	#activateWhenDue(urgent: boolean): void {
 		const since = this.#wantActiveSince;
 		if (since === undefined || this.#activation !== "dormant" || this.#stopping) return;
-		if (now || Date.now() - since >= WAIT_WHILE_BUSY_MS) void this.activate().catch(() => undefined);
+		const activate = () => {
+			if (this.#wantActiveSince !== undefined && this.#activation === "dormant" && !this.#stopping) {
+				void this.activate().catch(() => undefined);
+			}
+		};
+		if (urgent || Date.now() - since >= WAIT_WHILE_BUSY_MS) {
+			setImmediate(activate);
+		} else if (this.#inFlight === 0 && !this.#quietTimer) {
+			this.#quietTimer = setTimeout(() => {
+				this.#quietTimer = undefined;
+				// A stream began meanwhile: its end looks again.
+				if (this.#inFlight === 0) activate();
+			}, QUIET_BEFORE_ACTIVATION_MS);
+			this.#quietTimer.unref();
+		}
 	}
 
 	/** A token in the store newer than the one known here (another process refreshed, a login). */
