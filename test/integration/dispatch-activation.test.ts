@@ -125,6 +125,17 @@ describe("actors cost nothing until needed", () => {
 		expect((await harness.ask("three")).text).toBe("Hello from acct-a.");
 	});
 
+	it("a pi -p (answer, then quit) on a pool of 16 never starts a thread", async () => {
+		harness = await startHarness({ accounts: ids(16).map((accountId) => ({ accountId })), pollUsageFirst: false });
+		const { supervisor } = harness;
+		const activations: string[] = [];
+		supervisor.on("snapshot", (s) => s.activation !== "dormant" && activations.push(s.accountId));
+		expect((await harness.ask("say hi")).text).toBe("Hello from acct-01.");
+		await harness.runtime.stop();
+		expect(activations).toEqual([]);
+		expect(supervisor.activeThreads()).toBe(0);
+	});
+
 	it("stopping a dormant pool ends no thread, and stopping an active one leaves none", async () => {
 		harness = await startHarness({ accounts: ids(4).map((accountId) => ({ accountId })), pollUsageFirst: false });
 		const { supervisor } = harness;
