@@ -136,8 +136,10 @@ export class AccountActor {
 				this.#publish();
 				return;
 			case "poll-usage":
-				this.#freshUsage.clear();
-				void this.#poll();
+				// This process holds the pool's poll lease. Usage fresher than the store's (from headers,
+				// not shared yet) answers it without a call.
+				if (this.#freshUsage.has("usage") && this.#unsharedUsage) this.#share({ usage: this.#unsharedUsage });
+				else void this.#poll();
 				return;
 			case "shutdown":
 				return; // the entry awaits stop()
@@ -332,7 +334,10 @@ export class AccountActor {
 	#adoptShared(shared: SharedAccountState): void {
 		if (shared.usage && (!this.#usage || shared.usage.observedAt > this.#usage.observedAt)) {
 			this.#usage = shared.usage;
-			this.#freshUsage.set("usage", shared.usage);
+			// Fresh for what is left of its TTL since it was observed, not since it was read here.
+			const left = this.#config.usageTtlMs - (this.#deps.now() - shared.usage.observedAt);
+			if (left > 0) this.#freshUsage.set("usage", shared.usage, { ttl: left });
+			else this.#freshUsage.delete("usage");
 		}
 		const until = shared.cooldownUntil;
 		if (until !== undefined && until > this.#deps.now() && (this.#cooldownUntil ?? 0) < until) {

@@ -127,8 +127,9 @@ describe("pi SDK session with pi-dispatch", () => {
 				mode: "rpc",
 				onError: (error) => errors.push(error),
 			});
-			// The actors' first usage polls decide the order; wait for them.
+			// Usage decides the order: poll it now (actors start dormant) and wait for the answers.
 			const supervisor = await getRuntime(undefined as never).supervisor();
+			await supervisor.refreshUsage();
 			await eventually(() => expect(supervisor.accounts().every((a) => a.snapshot.usage)).toBe(true));
 			world.fake.setFault("acct-a", { kind: "usage-limit", resetsInSeconds: 1800 });
 			await session.prompt("say hi");

@@ -102,6 +102,25 @@ describe("actors cost nothing until needed", () => {
 		expect(responseAccounts(fake)).toEqual(["acct-a", "acct-a", "acct-b"]);
 	});
 
+	it("stale shared usage is polled by the lease holder's actor, which then goes dormant again", async () => {
+		harness = await startHarness({
+			accounts: [{ accountId: "acct-a" }],
+			pollUsageFirst: false,
+			supervisor: { activation: { pollStartDelayMs: 0, pollTickMs: 50, idleMs: 300 } },
+		});
+		const { fake, store, supervisor } = harness;
+		const stale = Date.now() - 10 * 60_000;
+		await store.update((data) => {
+			data.state["acct-a"] = {
+				usage: { observedAt: stale, source: "headers", primary: { usedPercent: 50, windowMinutes: 300 } },
+			};
+		});
+		await eventually(async () => expect((await store.read()).state["acct-a"]?.usage?.source).toBe("poll"));
+		expect(fake.requests.filter((r) => r.route === "usage")).toHaveLength(1);
+		await eventually(() => expect(supervisor.activeThreads()).toBe(0));
+		expect(fake.requests.filter((r) => r.route === "usage")).toHaveLength(1);
+	});
+
 	it("an idle actor deactivates, leaving what it learnt in the store", async () => {
 		harness = await startHarness({
 			accounts: [{ accountId: "acct-a" }],
