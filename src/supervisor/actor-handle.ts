@@ -88,6 +88,8 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 	/** Since when observations made while dormant wait: activate once the streams that made them have ended. */
 	#wantActiveSince: number | undefined;
 	#quietTimer: NodeJS.Timeout | undefined;
+	/** A lease asked only so that the actor refreshes a token that still serves. */
+	#backgroundRefresh: Promise<void> | undefined;
 	#idleTimer: NodeJS.Timeout | undefined;
 
 	constructor(options: ActorHandleOptions) {
@@ -179,15 +181,30 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 	}
 
 	/**
-	 * A token valid beyond the refresh margin: the known one at once, else from the actor (which
-	 * refreshes, single-flight across processes), activating it if dormant. `rejectedAccess`
-	 * forces a refresh (after a 401).
+	 * A token for a request: the known one at once while it is valid beyond the refresh margin, or
+	 * inside the margin while it still has a fifth of the margin left (the actor refreshes it
+	 * meanwhile, in the background); else from the actor (which refreshes, single-flight across
+	 * processes), activating it if dormant. `rejectedAccess` forces a refresh (after a 401).
 	 */
 	lease(rejectedAccess?: string): Promise<Lease> {
 		if (!rejectedAccess) {
-			const cached = this.currentToken(Date.now());
+			const now = Date.now();
+			const cached = this.currentToken(now);
 			if (cached) return Promise.resolve(cached);
+			const token = this.#token;
+			if (token && token.expiresAt - now > this.#options.config.refreshMarginMs / 5) {
+				this.#backgroundRefresh ??= this.#askActor(undefined)
+					.catch(() => undefined)
+					.then(() => {
+						this.#backgroundRefresh = undefined;
+					});
+				return Promise.resolve(token);
+			}
 		}
+		return this.#askActor(rejectedAccess);
+	}
+
+	#askActor(rejectedAccess: string | undefined): Promise<Lease> {
 		if (this.#stopping || this.#gaveUp) {
 			return Promise.reject(this.#gaveUp ?? new ActorCrashedError(`${this.#account.label}: actor stopped`));
 		}

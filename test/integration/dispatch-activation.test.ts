@@ -53,6 +53,30 @@ describe("actors cost nothing until needed", () => {
 		expect(harness.supervisor.activeThreads()).toBe(1);
 	});
 
+	it("a token inside the refresh margin that still serves goes out at once; the actor refreshes it behind", async () => {
+		harness = await startHarness({
+			accounts: [{ accountId: "acct-a" }],
+			pollUsageFirst: false,
+			// 30 s left: inside the 60 s margin, beyond a fifth of it.
+			editRecord: (record) => {
+				record.credentials.expiresAt = Date.now() + 30_000;
+			},
+		});
+		const { fake, store, tokens } = harness;
+		const results = await Promise.all([harness.ask("one"), harness.ask("two"), harness.ask("three")]);
+		for (const result of results) expect(result.text).toBe("Hello from acct-a.");
+		// The requests went out with the old token, not after the refresh (which needs the actor's thread).
+		const routes = fake.requests.map((r) => r.route);
+		expect(routes.indexOf("responses")).toBeLessThan(routes.indexOf("token") === -1 ? 99 : routes.indexOf("token"));
+		// The new tokens land in the store.
+		await eventually(async () =>
+			expect((await store.read()).accounts[0]!.credentials.access).not.toBe(tokens.get("acct-a")!.access),
+		);
+		expect(fake.tokenCallCount("acct-a")).toBe(1);
+		expect((await harness.ask("four")).text).toBe("Hello from acct-a.");
+		expect(fake.tokenCallCount("acct-a")).toBe(1);
+	});
+
 	it("a dormant account's cooldown ends on time and it is chosen again, its actor never running meanwhile", async () => {
 		harness = await startHarness({
 			accounts: [{ accountId: "acct-a" }, { accountId: "acct-b" }],
