@@ -4,6 +4,7 @@
  * `update()`), and only the lease holder polls; every other process reads the result from the store.
  * A lease is short: if its holder dies or its poll fails, the next tick anywhere takes it over.
  */
+import { randomUUID } from "node:crypto";
 import type { SharedAccountState, StoreData } from "../store/account-record.ts";
 import type { AccountStore } from "../store/account-store.ts";
 
@@ -47,4 +48,65 @@ export async function claimPollLeases(store: AccountStore, claim: PollClaim): Pr
 		}
 		return claimed;
 	});
+}
+
+export interface PoolPollerOptions {
+	store: AccountStore;
+	/** Shared usage older than this is due at each tick. */
+	staleMs: number;
+	leaseMs: number;
+	startDelayMs: number;
+	tickMs: number;
+	perTick: number;
+	eligible: (accountId: string) => boolean;
+	/** This process holds the lease of these accounts now: poll them. */
+	poll: (accountId: string) => void;
+	onTick: (polled: string[]) => void;
+	onError: (error: unknown) => void;
+}
+
+/** This process's share of the pool's usage polls: a jittered, unref'd tick that claims due leases. */
+export class PoolPoller {
+	readonly #options: PoolPollerOptions;
+	/** This process in poll leases. */
+	readonly #owner = `${process.pid}-${randomUUID()}`;
+	#timer: NodeJS.Timeout | undefined;
+	#stopped = false;
+
+	constructor(options: PoolPollerOptions) {
+		this.#options = options;
+		this.#schedule(options.startDelayMs);
+	}
+
+	/** Claims and polls now every account whose usage is older than `staleMs` (up to `max`). */
+	async pollDue(staleMs: number, max: number): Promise<string[]> {
+		if (this.#stopped) return [];
+		const { store, leaseMs, eligible, poll } = this.#options;
+		const claimed = await claimPollLeases(store, {
+			owner: this.#owner,
+			now: Date.now(),
+			staleMs,
+			leaseMs,
+			max,
+			eligible,
+		});
+		for (const id of claimed) poll(id);
+		return claimed;
+	}
+
+	stop(): void {
+		this.#stopped = true;
+		clearTimeout(this.#timer);
+	}
+
+	#schedule(delayMs: number): void {
+		if (this.#stopped) return;
+		const { staleMs, perTick, tickMs, onTick, onError } = this.#options;
+		this.#timer = setTimeout(() => {
+			void this.pollDue(staleMs, perTick)
+				.then(onTick, onError)
+				.finally(() => this.#schedule(tickMs * (0.75 + 0.5 * Math.random())));
+		}, delayMs);
+		this.#timer.unref();
+	}
 }

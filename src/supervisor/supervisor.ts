@@ -5,7 +5,6 @@
  * account), follows the store so that what one process learns (a cooldown, a login, a removed
  * account) reaches every other process, and takes its share of the pool's usage polls.
  */
-import { randomUUID } from "node:crypto";
 import { EventEmitter } from "eventemitter3";
 import { LRUCache } from "lru-cache";
 import PQueue from "p-queue";
@@ -15,7 +14,7 @@ import type { AccountRecord, SharedAccountState, StoreData } from "../store/acco
 import { AccountStore } from "../store/account-store.ts";
 import { exhaustedUntil } from "../usage/usage-snapshot.ts";
 import { ActorHandle } from "./actor-handle.ts";
-import { claimPollLeases } from "./poll-lease.ts";
+import { PoolPoller } from "./poll-lease.ts";
 import { type Candidate, type Choice, chooseAccount, unavailableReason } from "./selection-policy.ts";
 import {
 	ACTIVATION_DEFAULTS,
@@ -64,9 +63,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 	readonly options: SupervisorOptions;
 	readonly actorConfig: ActorConfig;
 	readonly activation: ActivationOptions;
-	/** This process's name in poll leases. */
-	readonly #owner = `${process.pid}-${randomUUID()}`;
-	#pollTimer: NodeJS.Timeout | undefined;
+	#poller: PoolPoller | undefined;
 	readonly #actors = new Map<string, ActorHandle>();
 	#records = new Map<string, AccountRecord>();
 	#shared: Record<string, SharedAccountState> = {};
@@ -99,7 +96,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 		if (options.watchStore !== false) {
 			supervisor.#unwatch = supervisor.store.watch(() => void supervisor.reload());
 		}
-		supervisor.#schedulePollTick(supervisor.activation.pollStartDelayMs);
+		supervisor.#poller = supervisor.#startPoller();
 		return supervisor;
 	}
 
@@ -147,7 +144,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 	 * process is polling (e.g. /dispatch-status in a fresh process); the ids polled from here.
 	 */
 	async refreshUsage(olderThanMs = this.actorConfig.usageTtlMs): Promise<string[]> {
-		return this.#pollDue(olderThanMs, Number.POSITIVE_INFINITY);
+		return this.#poller?.pollDue(olderThanMs, Number.POSITIVE_INFINITY) ?? [];
 	}
 
 	findByLabel(label: string): AccountView | undefined {
@@ -247,7 +244,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 	 */
 	async stop(boundMs = 200): Promise<void> {
 		this.#stopped = true;
-		clearTimeout(this.#pollTimer);
+		this.#poller?.stop();
 		this.#unwatch?.();
 		this.#queue.clear();
 		await Promise.all([...this.#actors.values()].map((actor) => actor.stop(boundMs)));
@@ -307,40 +304,24 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 		actor.on("gave-up", (error) => this.emit("actor-gave-up", record.id, error));
 	}
 
-	// --- the pool's usage polls ------------------------------------------------------------------
-
-	#schedulePollTick(delayMs: number): void {
-		if (this.#stopped) return;
-		this.#pollTimer = setTimeout(() => {
-			void this.#pollDue(this.actorConfig.usagePollMs, this.activation.pollsPerTick)
-				.then((polled) => this.emit("usage-poll-tick", polled))
-				.catch((error: unknown) => {
-					this.emit("error", new Error(`usage poll lease: ${describeError(error)}`));
-				})
-				.finally(() => {
-					const tick = this.activation.pollTickMs;
-					this.#schedulePollTick(tick * (0.75 + 0.5 * Math.random()));
-				});
-		}, delayMs);
-		this.#pollTimer.unref();
-	}
-
-	/** Takes the poll lease of due accounts and has their actors (activated if dormant) poll. */
-	async #pollDue(staleMs: number, max: number): Promise<string[]> {
-		if (this.#stopped) return [];
-		const claimed = await claimPollLeases(this.store, {
-			owner: this.#owner,
-			now: Date.now(),
-			staleMs,
-			leaseMs: this.activation.pollLeaseMs,
-			max,
+	/** This process's share of the pool's usage polls: a claimed account's actor (activated if dormant) polls. */
+	#startPoller(): PoolPoller {
+		const { activation } = this;
+		return new PoolPoller({
+			store: this.store,
+			staleMs: this.actorConfig.usagePollMs,
+			leaseMs: activation.pollLeaseMs,
+			startDelayMs: activation.pollStartDelayMs,
+			tickMs: activation.pollTickMs,
+			perTick: activation.pollsPerTick,
 			eligible: (id) => {
 				const state = this.#actors.get(id)?.snapshot.state;
 				return state !== undefined && state !== "gave-up";
 			},
+			poll: (id) => this.#actors.get(id)?.tell({ type: "poll-usage" }),
+			onTick: (polled) => this.emit("usage-poll-tick", polled),
+			onError: (error) => this.emit("error", new Error(`usage poll lease: ${describeError(error)}`)),
 		});
-		for (const id of claimed) this.#actors.get(id)?.tell({ type: "poll-usage" });
-		return claimed;
 	}
 
 	#withLocalCooldown(snapshot: ActorSnapshot): ActorSnapshot {
