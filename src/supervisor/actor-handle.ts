@@ -23,6 +23,7 @@ import {
 } from "../protocol/messages.ts";
 import { fromWireError } from "../protocol/wire-error.ts";
 import type { AccountRecord, SharedAccountState } from "../store/account-record.ts";
+import { ActivationTimers } from "./activation-timers.ts";
 import { ActorMailbox, type Lease } from "./actor-mailbox.ts";
 import { ActorThread } from "./actor-thread.ts";
 import { RestartBudget, type RestartPolicyOptions } from "./restart-policy.ts";
@@ -48,14 +49,6 @@ export interface ActorHandleEvents {
 	"gave-up": [error: Error];
 }
 
-/** Observations of an account that streams here without pause activate its actor after this long. */
-const WAIT_WHILE_BUSY_MS = 5000;
-/**
- * Observations wait this long after the account's last stream here before they activate its actor:
- * a `pi -p` that has its answer exits first (no thread started only to be stopped), a session
- * that goes on has its actor by the next turn.
- */
-const QUIET_BEFORE_ACTIVATION_MS = 1000;
 /** How long a deactivating actor may take to finish its store writes before its thread is ended. */
 const IDLE_DRAIN_MS = 30_000;
 
@@ -85,12 +78,9 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 	#gaveUp: ActorGaveUpError | undefined;
 	/** Between a crash and the new thread's `ready` (or giving up). */
 	#restarting = false;
-	/** Since when observations made while dormant wait: activate once the streams that made them have ended. */
-	#wantActiveSince: number | undefined;
-	#quietTimer: NodeJS.Timeout | undefined;
 	/** A lease asked only so that the actor refreshes a token that still serves. */
 	#backgroundRefresh: Promise<void> | undefined;
-	#idleTimer: NodeJS.Timeout | undefined;
+	readonly #timers: ActivationTimers;
 
 	constructor(options: ActorHandleOptions) {
 		super();
@@ -100,6 +90,15 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 		this.accountId = options.account.id;
 		this.#budget = new RestartBudget(options.restart);
 		this.#adoptStoredToken();
+		this.#timers = new ActivationTimers({
+			idleMs: options.idleMs,
+			inFlight: () => this.#inFlight,
+			canActivate: () => this.#activation === "dormant" && !this.#stopping,
+			activate: () => void this.activate().catch(() => undefined),
+			canDeactivate: () => this.#activation === "active" && !this.#stopping,
+			busy: () => this.#inFlight > 0 || !this.#mailbox.empty || this.#restarting,
+			deactivate: () => this.#deactivate(),
+		});
 	}
 
 	get snapshot(): ActorSnapshot {
@@ -145,15 +144,13 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 		if (this.#stopping) return Promise.reject(new ActorCrashedError(`${this.#account.label}: actor stopped`));
 		if (this.#activation !== "dormant" && this.#ready) return this.#ready;
 		this.#activation = "activating";
-		this.#wantActiveSince = undefined;
-		clearTimeout(this.#quietTimer);
-		this.#quietTimer = undefined;
+		this.#timers.activating();
 		const ready = this.#deactivating
 			.then(() =>
 				pRetry(() => this.#spawn(), { retries: 2, minTimeout: this.#options.restart.backoffMs, factor: 2 }),
 			)
 			.then(
-				() => this.#touch(),
+				() => this.#timers.touch(),
 				(error: unknown) => {
 					const failed = new ActorCrashedError(
 						`${this.#account.label}: actor could not start: ${describeError(error)}`,
@@ -211,34 +208,33 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 		const { message, lease } = this.#mailbox.openLease(rejectedAccess);
 		if (this.#port) this.#post(this.#port, message);
 		else if (this.#activation === "dormant") void this.activate().catch(() => undefined);
-		this.#touch();
+		this.#timers.touch();
 		return lease;
 	}
 
 	/**
 	 * Something for the actor to learn or do. While it is dormant the message waits, and the actor
 	 * activates in the background: at once for news other processes must hear (a failure,
-	 * exhaustion, a poll), else a moment after this process's streams on the account have ended, or
-	 * after `WAIT_WHILE_BUSY_MS` if they never do. Never on a request's critical path.
+	 * exhaustion, a poll), else a moment after this process's streams on the account have ended
+	 * (see ActivationTimers). Never on a request's critical path.
 	 */
 	tell(message: SupervisorToActorBody): void {
 		if (!this.#send(message) || this.#activation !== "dormant") return;
-		this.#wantActiveSince ??= Date.now();
-		this.#activateWhenDue(message.type !== "observed" || message.observation.status >= 400);
+		this.#timers.want(message.type !== "observed" || message.observation.status >= 400);
 	}
 
 	/** A stream on this account began (the supervisor's own count: it survives an actor crash). */
 	streamStarted(): void {
 		this.#inFlight++;
-		this.#touch();
+		this.#timers.touch();
 	}
 
 	streamEnded(error?: string): void {
 		this.#inFlight = Math.max(0, this.#inFlight - 1);
 		if (error) this.#streamError = { text: error, at: Date.now() };
 		this.emit("snapshot", this.snapshot);
-		this.#activateWhenDue(false);
-		this.#touch();
+		this.#timers.streamEnded();
+		this.#timers.touch();
 	}
 
 	/** New record or shared state from the store (another process, or a login in this one). */
@@ -271,8 +267,7 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 	 */
 	async stop(boundMs = 200): Promise<void> {
 		this.#stopping = true;
-		clearTimeout(this.#idleTimer);
-		clearTimeout(this.#quietTimer);
+		this.#timers.clear();
 		// A thread that has not said `ready` has done nothing yet: nothing to wait for.
 		const activating = this.#activation === "activating";
 		this.#mailbox.failLeases(new ActorCrashedError(`${this.#account.label}: actor stopped`));
@@ -281,26 +276,6 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 	}
 
 	// -------------------------------------------------------------------------------------------
-
-	#activateWhenDue(urgent: boolean): void {
-		const since = this.#wantActiveSince;
-		if (since === undefined || this.#activation !== "dormant" || this.#stopping) return;
-		const activate = () => {
-			if (this.#wantActiveSince !== undefined && this.#activation === "dormant" && !this.#stopping) {
-				void this.activate().catch(() => undefined);
-			}
-		};
-		if (urgent || Date.now() - since >= WAIT_WHILE_BUSY_MS) {
-			setImmediate(activate);
-		} else if (this.#inFlight === 0 && !this.#quietTimer) {
-			this.#quietTimer = setTimeout(() => {
-				this.#quietTimer = undefined;
-				// A stream began meanwhile: its end looks again.
-				if (this.#inFlight === 0) activate();
-			}, QUIET_BEFORE_ACTIVATION_MS);
-			this.#quietTimer.unref();
-		}
-	}
 
 	/** A token in the store newer than the one known here (another process refreshed, a login). */
 	#adoptStoredToken(): void {
@@ -312,18 +287,6 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 		if (!this.#token || credentials.expiresAt > this.#token.expiresAt) {
 			this.#token = { access: credentials.access, expiresAt: credentials.expiresAt };
 		}
-	}
-
-	/** (Re)arms the idle timer: deactivate after `idleMs` without streams, leases or messages. */
-	#touch(): void {
-		clearTimeout(this.#idleTimer);
-		if (this.#activation !== "active" || this.#stopping) return;
-		this.#idleTimer = setTimeout(() => {
-			const busy = this.#inFlight > 0 || !this.#mailbox.empty || this.#restarting;
-			if (busy) this.#touch();
-			else this.#deactivate();
-		}, this.#options.idleMs);
-		this.#idleTimer.unref();
 	}
 
 	#deactivate(): void {
@@ -391,12 +354,12 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 			case "lease-granted": {
 				this.#token = { access: message.access, expiresAt: message.expiresAt };
 				this.#mailbox.granted(message.id, this.#token);
-				this.#touch();
+				this.#timers.touch();
 				return;
 			}
 			case "lease-denied":
 				this.#mailbox.denied(message.id, fromWireError(message.error));
-				this.#touch();
+				this.#timers.touch();
 				return;
 			default: {
 				const unknown: never = message;
@@ -462,7 +425,7 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 		if (this.#stopping || this.#gaveUp) return false;
 		if (this.#port) {
 			this.#post(this.#port, message);
-			this.#touch();
+			this.#timers.touch();
 			return true;
 		}
 		this.#mailbox.keep(message);
