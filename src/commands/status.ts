@@ -31,13 +31,14 @@ export function statusCommand(now: () => number = Date.now): DispatchCommand {
 				env.ui.notify(NO_ACCOUNTS, "info");
 				return;
 			}
+			// The pool may hold stale usage: poll what nobody else is polling. The TUI's widget is live
+			// (answers show as they come); print mode gives them a moment.
+			const polling = supervisor.refreshUsage().catch(() => undefined);
 			if (env.ui.mode === "tui" && env.session) {
 				env.session.showStatus();
 				return;
 			}
-			// A fresh process (print mode) may hold stale usage: poll what nobody else is polling, and
-			// give the answers a moment.
-			await supervisor.refreshUsage().catch(() => undefined);
+			await polling;
 			await untilUsageKnown(supervisor, USAGE_WAIT_MS);
 			const activeId = supervisor.activeAccount(env.sessionKey);
 			const pinnedId = supervisor.pinnedAccount(env.sessionKey);

@@ -140,11 +140,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 	}
 
 	/**
-	 * Polls now every account whose shared usage is older than `olderThanMs` and that no other
-	 * process is polling (e.g. /dispatch-status in a fresh process); the ids polled from here.
+	 * Polls now every account (up to `max`) whose shared usage is older than `olderThanMs` and that
+	 * no other process is polling (e.g. /dispatch-status in a fresh process); the ids polled from here.
 	 */
-	async refreshUsage(olderThanMs = this.actorConfig.usageTtlMs): Promise<string[]> {
-		return this.#poller?.pollDue(olderThanMs, Number.POSITIVE_INFINITY) ?? [];
+	async refreshUsage(olderThanMs = this.actorConfig.usageTtlMs, max = Number.POSITIVE_INFINITY): Promise<string[]> {
+		return this.#poller?.pollDue(olderThanMs, max) ?? [];
 	}
 
 	findByLabel(label: string): AccountView | undefined {
