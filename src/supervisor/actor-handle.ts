@@ -28,6 +28,7 @@ import { ActorMailbox, type Lease } from "./actor-mailbox.ts";
 import { ActorThread } from "./actor-thread.ts";
 import { RestartBudget, type RestartPolicyOptions } from "./restart-policy.ts";
 import { storedReport, withEndedCooldown } from "./stored-report.ts";
+import { within } from "./within.ts";
 import { actorWorkerUrl } from "./worker-file.ts";
 
 export type { Lease } from "./actor-mailbox.ts";
@@ -271,7 +272,8 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 		// A thread that has not said `ready` has done nothing yet: nothing to wait for.
 		const activating = this.#activation === "activating";
 		this.#mailbox.failLeases(new ActorCrashedError(`${this.#account.label}: actor stopped`));
-		await this.#endThread(activating ? 0 : boundMs);
+		// A deactivation under way (its thread finishing store writes) gets the same bound.
+		await Promise.all([this.#endThread(activating ? 0 : boundMs), within(this.#deactivating, boundMs)]);
 		this.removeAllListeners();
 	}
 

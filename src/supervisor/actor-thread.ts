@@ -12,6 +12,7 @@ import {
 	type SupervisorToActor,
 	type SupervisorToActorBody,
 } from "../protocol/messages.ts";
+import { within } from "./within.ts";
 
 export interface RunHooks {
 	label: string;
@@ -117,17 +118,13 @@ export class ActorThread {
 		this.#ended = true;
 		const port = this.#port;
 		port?.postMessage({ v: PROTOCOL_VERSION, type: "shutdown" } satisfies SupervisorToActor);
-		let timer: NodeJS.Timeout | undefined;
-		const bound = new Promise<void>((resolve) => {
-			timer = setTimeout(resolve, boundMs);
-		});
-		await Promise.race([this.#task.catch(() => undefined), bound]);
+		const deadline = Date.now() + boundMs;
+		await within(this.#task, boundMs);
 		port?.close();
 		const destroyed = this.#pool
 			.destroy()
 			.catch(() => undefined)
 			.finally(() => this.#destroy());
-		await Promise.race([destroyed, bound]);
-		clearTimeout(timer);
+		await within(destroyed, Math.max(0, deadline - Date.now()));
 	}
 }

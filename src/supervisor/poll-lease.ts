@@ -72,6 +72,8 @@ export class PoolPoller {
 	readonly #owner = `${process.pid}-${randomUUID()}`;
 	#timer: NodeJS.Timeout | undefined;
 	#stopped = false;
+	/** Claims under way (store writes): `stop` waits for them. */
+	readonly #claims = new Set<Promise<unknown>>();
 
 	constructor(options: PoolPollerOptions) {
 		this.#options = options;
@@ -82,21 +84,22 @@ export class PoolPoller {
 	async pollDue(staleMs: number, max: number): Promise<string[]> {
 		if (this.#stopped) return [];
 		const { store, leaseMs, eligible, poll } = this.#options;
-		const claimed = await claimPollLeases(store, {
-			owner: this.#owner,
-			now: Date.now(),
-			staleMs,
-			leaseMs,
-			max,
-			eligible,
-		});
-		for (const id of claimed) poll(id);
-		return claimed;
+		const claiming = claimPollLeases(store, { owner: this.#owner, now: Date.now(), staleMs, leaseMs, max, eligible });
+		this.#claims.add(claiming);
+		try {
+			const claimed = await claiming;
+			if (!this.#stopped) for (const id of claimed) poll(id);
+			return claimed;
+		} finally {
+			this.#claims.delete(claiming);
+		}
 	}
 
-	stop(): void {
+	/** No more ticks; resolves when the claims under way have landed. */
+	async stop(): Promise<void> {
 		this.#stopped = true;
 		clearTimeout(this.#timer);
+		await Promise.allSettled([...this.#claims]);
 	}
 
 	#schedule(delayMs: number): void {

@@ -24,6 +24,7 @@ import {
 	RESTART_DEFAULTS,
 	type SupervisorOptions,
 } from "./supervisor-options.ts";
+import { within } from "./within.ts";
 
 /** An account as the UI shows it: the stored identity plus the actor's snapshot (from the store while dormant). */
 export interface AccountView {
@@ -64,6 +65,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 	readonly actorConfig: ActorConfig;
 	readonly activation: ActivationOptions;
 	#poller: PoolPoller | undefined;
+	/** Actors of removed accounts, stopping. */
+	readonly #retiring = new Set<Promise<void>>();
 	readonly #actors = new Map<string, ActorHandle>();
 	#records = new Map<string, AccountRecord>();
 	#shared: Record<string, SharedAccountState> = {};
@@ -244,10 +247,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 	 */
 	async stop(boundMs = 200): Promise<void> {
 		this.#stopped = true;
-		this.#poller?.stop();
 		this.#unwatch?.();
 		this.#queue.clear();
-		await Promise.all([...this.#actors.values()].map((actor) => actor.stop(boundMs)));
+		await Promise.all([
+			within(this.#poller?.stop(), boundMs),
+			...[...this.#actors.values()].map((actor) => actor.stop(boundMs)),
+			// Actors of accounts removed meanwhile are ending too (their own bound).
+			...this.#retiring,
+		]);
 		this.#actors.clear();
 		this.removeAllListeners();
 	}
@@ -279,7 +286,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 			this.#actors.delete(id);
 			this.#records.delete(id);
 			for (const [session, pinned] of this.#pins) if (pinned === id) this.#pins.delete(session);
-			void actor.stop();
+			const retiring = actor.stop();
+			this.#retiring.add(retiring);
+			void retiring.finally(() => this.#retiring.delete(retiring));
 		}
 		this.emit("accounts-changed");
 	}
