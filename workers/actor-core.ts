@@ -54,6 +54,8 @@ export class AccountActor {
 	#cooldownReason: string | undefined;
 	/** The cooldown is the fallback guess (nothing said when the account resets). */
 	#cooldownGuessed = false;
+	/** A guessed cooldown end the usage endpoint proved wrong (the store may still hold it). */
+	#retractedGuess: number | undefined;
 	#usage: UsageSnapshot | undefined;
 	/** A polled or header-fed snapshot counts as fresh for `usageTtlMs`; past that, poll. */
 	readonly #freshUsage: LRUCache<"usage", UsageSnapshot>;
@@ -300,6 +302,7 @@ export class AccountActor {
 		const recheckAt = this.#deps.now() + Math.min(this.#config.fallbackCooldownMs, GUESS_RECHECK_MS);
 		this.#cooldownGuessed = false;
 		if (this.#cooldownUntil !== undefined && this.#cooldownUntil > recheckAt) {
+			this.#retractedGuess = this.#cooldownUntil;
 			this.#cooldownUntil = recheckAt;
 			this.#armCooldownTimer();
 		}
@@ -340,6 +343,8 @@ export class AccountActor {
 			else this.#freshUsage.delete("usage");
 		}
 		const until = shared.cooldownUntil;
+		// The store keeps the later cooldown, so a guess retracted here comes back from it: not news.
+		if (until !== undefined && until <= (this.#retractedGuess ?? 0)) return;
 		if (until !== undefined && until > this.#deps.now() && (this.#cooldownUntil ?? 0) < until) {
 			this.#cooldownUntil = until;
 			this.#cooldownReason = shared.cooldownReason;

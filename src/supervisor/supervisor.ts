@@ -267,9 +267,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 			seen.add(record.id);
 			const shared = data.state[record.id] ?? {};
 			// Another process found the account exhausted: stop routing to it now, not when the actor
-			// has echoed the news back.
+			// has echoed the news back. The actor's own cooldown, once it reports one, has the last word
+			// (it may know the store's to be a retracted guess).
 			if (shared.cooldownUntil !== undefined && shared.cooldownUntil > Date.now()) {
-				this.markExhausted(record.id, shared.cooldownUntil);
+				this.markExhausted(record.id, shared.cooldownUntil, true);
 			}
 			const previous = this.#records.get(record.id);
 			this.#records.set(record.id, record);
