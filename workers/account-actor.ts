@@ -1,6 +1,7 @@
 /**
- * Piscina entry of an account actor. The pool (one thread per account) runs exactly one long task:
- * this function, which serves the supervisor's messages on the transferred port until `shutdown`.
+ * Piscina entry of an account actor. While the account is active its pool (one thread) runs exactly
+ * one long task: this function, which serves the supervisor's messages on the transferred port
+ * until `shutdown` (deactivation or pi quitting).
  * A crash rejects that task in the supervisor, which restarts the actor. Imports nothing from pi:
  * worker threads do not see pi's module aliases.
  */
@@ -25,7 +26,7 @@ export default function runActor({ port }: ActorTask): Promise<void> {
 		port.on("message", (message: SupervisorToActor) => {
 			if (message.v !== PROTOCOL_VERSION) {
 				// A stale worker file next to a newer supervisor: fail the task, do not guess.
-				actor?.stop();
+				void actor?.stop();
 				port.close();
 				reject(new Error(`actor speaks protocol ${PROTOCOL_VERSION}, supervisor sent ${String(message.v)}`));
 				return;
@@ -37,8 +38,13 @@ export default function runActor({ port }: ActorTask): Promise<void> {
 			}
 			actor?.handle(message);
 			if (message.type === "shutdown") {
-				port.close();
-				resolve();
+				// Deactivation: the store writes under way land before the task ends. The supervisor
+				// bounds this wait when pi quits.
+				const stopping = actor?.stop() ?? Promise.resolve();
+				void stopping.finally(() => {
+					port.close();
+					resolve();
+				});
 			}
 		});
 	});

@@ -1,14 +1,16 @@
 /**
  * The account actor's logic, free of worker plumbing so it can be unit-tested in one thread.
- * It owns, for one account: the credentials and their refresh, the usage picture, the cooldown
- * timer and the health numbers. Every change goes out as a snapshot; tokens go out only in
- * `token`/`lease-granted` messages, never in a snapshot.
+ * It owns, for one account while it is active: the credentials and their refresh, the usage
+ * picture, the cooldown timer and the health numbers. Every change goes out as a snapshot; tokens
+ * go out only in `token`/`lease-granted` messages, never in a snapshot. It polls `wham/usage` only
+ * when told (the supervisor holds the pool-wide poll lease) or to check a guessed cooldown, and
+ * on `shutdown` (deactivation) it shares what the store does not know yet before it ends.
  */
 import { LRUCache } from "lru-cache";
 import { describeError, NeedsLoginError } from "../src/errors.ts";
 import type {
 	ActorConfig,
-	ActorSnapshot,
+	ActorReport,
 	ActorState,
 	ActorToSupervisorBody,
 	ResponseObservation,
@@ -52,17 +54,22 @@ export class AccountActor {
 	#cooldownReason: string | undefined;
 	/** The cooldown is the fallback guess (nothing said when the account resets). */
 	#cooldownGuessed = false;
+	/** A guessed cooldown end the usage endpoint proved wrong (the store may still hold it). */
+	#retractedGuess: number | undefined;
 	#usage: UsageSnapshot | undefined;
 	/** A polled or header-fed snapshot counts as fresh for `usageTtlMs`; past that, poll. */
 	readonly #freshUsage: LRUCache<"usage", UsageSnapshot>;
-	#inFlight = 0;
 	#lastError: string | undefined;
 	#lastErrorAt: number | undefined;
 	#lastUsagePersist = 0;
+	/** The usage learnt here and not yet written to the store (throttled by `usagePersistMs`). */
+	#unsharedUsage: UsageSnapshot | undefined;
+	/** Store writes under way; deactivation waits for them. */
+	readonly #writes = new Set<Promise<unknown>>();
 	readonly #startedAt: number;
 	readonly #restarts: number;
 	#refreshing: Promise<AccountCredentials> | undefined;
-	readonly #timers = new Map<"refresh" | "cooldown" | "poll", NodeJS.Timeout>();
+	readonly #timers = new Map<"refresh" | "cooldown", NodeJS.Timeout>();
 	#stopped = false;
 	#publishQueued = false;
 
@@ -79,19 +86,25 @@ export class AccountActor {
 		this.#adoptShared(start.shared);
 	}
 
-	/** Announces readiness and arms the timers. */
+	/** Announces readiness and arms the timers. No poll here: polls are leased across the pool. */
 	start(): void {
 		this.#deps.send({ type: "ready", snapshot: this.snapshot() });
 		this.#pushToken();
 		this.#armRefreshTimer();
 		this.#armCooldownTimer();
-		this.#schedulePoll(this.#usage && this.#freshUsage.has("usage") ? this.#config.usagePollMs : 0);
 	}
 
-	stop(): void {
+	/**
+	 * Stops the timers, shares usage the store has not seen yet, and resolves once every store
+	 * write (and a refresh under way, whose new tokens must land) has settled.
+	 */
+	async stop(): Promise<void> {
+		if (!this.#stopped && this.#unsharedUsage) this.#share({ usage: this.#unsharedUsage });
 		this.#stopped = true;
 		for (const timer of this.#timers.values()) clearTimeout(timer);
 		this.#timers.clear();
+		await this.#refreshing?.catch(() => undefined);
+		await Promise.allSettled([...this.#writes]);
 	}
 
 	handle(message: SupervisorToActor): void {
@@ -117,15 +130,6 @@ export class AccountActor {
 				}
 				this.#publish();
 				return;
-			case "stream-started":
-				this.#inFlight++;
-				this.#publish();
-				return;
-			case "stream-ended":
-				this.#inFlight = Math.max(0, this.#inFlight - 1);
-				if (message.error) this.#noteError(message.error);
-				this.#publish();
-				return;
 			case "store-changed":
 				this.#label = message.label;
 				this.#adoptStored(message.credentials, message.needsLogin);
@@ -134,11 +138,13 @@ export class AccountActor {
 				this.#publish();
 				return;
 			case "poll-usage":
-				void this.#poll();
+				// This process holds the pool's poll lease. Usage fresher than the store's (from headers,
+				// not shared yet) answers it without a call.
+				if (this.#freshUsage.has("usage") && this.#unsharedUsage) this.#share({ usage: this.#unsharedUsage });
+				else void this.#poll();
 				return;
 			case "shutdown":
-				this.stop();
-				return;
+				return; // the entry awaits stop()
 			default: {
 				const unknown: never = message;
 				this.#noteError(`unknown message ${JSON.stringify(unknown)}`);
@@ -146,7 +152,7 @@ export class AccountActor {
 		}
 	}
 
-	snapshot(): ActorSnapshot {
+	snapshot(): ActorReport {
 		return {
 			accountId: this.#accountId,
 			label: this.#label,
@@ -154,7 +160,6 @@ export class AccountActor {
 			...(this.#cooldownUntil !== undefined ? { cooldownUntil: this.#cooldownUntil } : {}),
 			...(this.#cooldownReason !== undefined ? { cooldownReason: this.#cooldownReason } : {}),
 			...(this.#usage ? { usage: this.#usage } : {}),
-			inFlight: this.#inFlight,
 			startedAt: this.#startedAt,
 			restarts: this.#restarts,
 			...(this.#lastError !== undefined ? { lastError: this.#lastError, lastErrorAt: this.#lastErrorAt } : {}),
@@ -273,15 +278,20 @@ export class AccountActor {
 		this.#cooldownUntil = until;
 		this.#cooldownReason = reason;
 		this.#armCooldownTimer();
-		void this.#deps
-			.persistShared({
-				cooldownUntil: until,
-				cooldownReason: reason,
-				...(this.#usage ? { usage: this.#usage } : {}),
-			})
-			.catch((error: unknown) => {
-				this.#noteError(`could not share cooldown: ${describeError(error)}`);
-			});
+		this.#share({ cooldownUntil: until, cooldownReason: reason, ...(this.#usage ? { usage: this.#usage } : {}) });
+	}
+
+	/** Writes to the shared store; tracked so that deactivation can wait for it. */
+	#share(patch: SharedAccountState): void {
+		if (patch.usage && patch.usage === this.#unsharedUsage) this.#unsharedUsage = undefined;
+		const write = this.#deps.persistShared(patch).catch((error: unknown) => {
+			if (patch.usage && !this.#unsharedUsage) this.#unsharedUsage = patch.usage;
+			this.#noteError(
+				`could not share ${patch.cooldownUntil !== undefined ? "cooldown" : "usage"}: ${describeError(error)}`,
+			);
+		});
+		this.#writes.add(write);
+		void write.finally(() => this.#writes.delete(write));
 	}
 
 	/**
@@ -292,6 +302,7 @@ export class AccountActor {
 		const recheckAt = this.#deps.now() + Math.min(this.#config.fallbackCooldownMs, GUESS_RECHECK_MS);
 		this.#cooldownGuessed = false;
 		if (this.#cooldownUntil !== undefined && this.#cooldownUntil > recheckAt) {
+			this.#retractedGuess = this.#cooldownUntil;
 			this.#cooldownUntil = recheckAt;
 			this.#armCooldownTimer();
 		}
@@ -308,39 +319,47 @@ export class AccountActor {
 			this.#usage = resetWindowsDueBy(this.#usage, until);
 			this.#freshUsage.clear();
 			this.#publish();
-			this.#schedulePoll(0);
 		});
 	}
 
-	#setUsage(usage: UsageSnapshot): void {
+	/** `now`: share at once (a poll other processes wait for), else at most every `usagePersistMs`. */
+	#setUsage(usage: UsageSnapshot, now = false): void {
 		this.#usage = usage;
 		this.#freshUsage.set("usage", usage);
-		const now = this.#deps.now();
-		if (now - this.#lastUsagePersist >= this.#config.usagePersistMs) {
-			this.#lastUsagePersist = now;
-			void this.#deps.persistShared({ usage }).catch(() => undefined);
+		this.#unsharedUsage = usage;
+		const at = this.#deps.now();
+		if (now || at - this.#lastUsagePersist >= this.#config.usagePersistMs) {
+			this.#lastUsagePersist = at;
+			this.#share({ usage });
 		}
 	}
 
 	#adoptShared(shared: SharedAccountState): void {
 		if (shared.usage && (!this.#usage || shared.usage.observedAt > this.#usage.observedAt)) {
 			this.#usage = shared.usage;
-			this.#freshUsage.set("usage", shared.usage);
+			// Fresh for what is left of its TTL since it was observed, not since it was read here.
+			const left = this.#config.usageTtlMs - (this.#deps.now() - shared.usage.observedAt);
+			if (left > 0) this.#freshUsage.set("usage", shared.usage, { ttl: left });
+			else this.#freshUsage.delete("usage");
 		}
 		const until = shared.cooldownUntil;
+		// The store keeps the later cooldown, so a guess retracted here comes back from it: not news.
+		if (until !== undefined && until <= (this.#retractedGuess ?? 0)) return;
 		if (until !== undefined && until > this.#deps.now() && (this.#cooldownUntil ?? 0) < until) {
 			this.#cooldownUntil = until;
 			this.#cooldownReason = shared.cooldownReason;
 		}
 	}
 
+	/** One `wham/usage` call (with a token refreshed first when it is due), shared at once. */
 	async #poll(): Promise<void> {
-		if (this.#stopped || this.#needsLogin) return;
-		if (this.#freshUsage.has("usage")) return this.#schedulePoll(this.#config.usagePollMs);
+		if (this.#stopped || this.#needsLogin || this.#freshUsage.has("usage")) return;
 		try {
-			const usage = await this.#deps.fetchUsage(this.#credentials);
+			const due = this.#credentials.expiresAt - this.#deps.now() <= this.#config.refreshMarginMs;
+			const credentials = due ? await this.#refresh() : this.#credentials;
+			const usage = await this.#deps.fetchUsage(credentials);
 			if (usage) {
-				this.#setUsage(usage);
+				this.#setUsage(usage, true);
 				const until = exhaustedUntil(usage);
 				if (isUsageExhausted(usage)) {
 					this.#coolDown(until ?? this.#deps.now() + this.#config.fallbackCooldownMs, "usage window full", !until);
@@ -352,14 +371,9 @@ export class AccountActor {
 			this.#noteError(`usage poll failed: ${describeError(error)}`);
 		}
 		this.#publish();
-		this.#schedulePoll(this.#config.usagePollMs);
 	}
 
-	#schedulePoll(delayMs: number): void {
-		this.#arm("poll", delayMs, () => void this.#poll());
-	}
-
-	#arm(name: "refresh" | "cooldown" | "poll", delayMs: number, fire: () => void): void {
+	#arm(name: "refresh" | "cooldown", delayMs: number, fire: () => void): void {
 		if (this.#stopped) return;
 		const previous = this.#timers.get(name);
 		if (previous) clearTimeout(previous);

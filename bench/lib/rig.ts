@@ -52,8 +52,10 @@ export async function startRig(upstream: Upstream, accounts: AccountTokens[], op
 	const t0 = performance.now();
 	const supervisor = await runtime.supervisor();
 	const startMs = performance.now() - t0;
-	// Each actor polls its usage at start and writes it to the store, which the supervisor then
-	// reloads: a burst of work that would land on the first samples. Measure the steady state.
+	// Poll every account's usage now (activating its actor) and let the answers reach the store,
+	// which the supervisor then reloads: a burst of work that would land on the first samples.
+	// Measure the steady state.
+	await supervisor.refreshUsage();
 	await waitUntil(
 		() => supervisor.accounts().every((view) => view.snapshot.usage || view.snapshot.lastError),
 		"the actors' start-up usage polls",

@@ -68,7 +68,9 @@ const model = { ...getModel("openai-codex", MODEL_ID as never), baseUrl: config.
 
 const t0 = performance.now();
 const supervisor = await runtime.supervisor();
-// Each actor polls its usage at start; the policy needs it (and its store write is start-up noise).
+// The policy needs usage (and its store write is start-up noise): poll what no other process polls,
+// and read the rest from the store.
+await supervisor.refreshUsage();
 await until(() => supervisor.accounts().every((view) => view.snapshot.usage || view.snapshot.lastError));
 await warmUp(process.env.BENCH_WARMUP_TOKEN!);
 const learnt = watchLearning(supervisor);

@@ -31,6 +31,8 @@ async function probe(job: ProbeJob): Promise<ProbeResult> {
 	const epoch = Date.now();
 	const t0 = performance.now();
 	const supervisor = await runtime.supervisor();
+	// Actors start dormant; activate them all at once to weigh the threads.
+	await Promise.all(supervisor.accounts().map((a) => supervisor.actor(a.id)?.activate()));
 	const allReadyMs = performance.now() - t0;
 	// The actor stamps startedAt (epoch ms, same clock) just before it sends `ready`.
 	const readyMs = supervisor.accounts().map((a) => a.snapshot.startedAt - epoch);

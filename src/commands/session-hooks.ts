@@ -18,6 +18,10 @@ const looked = new WeakSet<DispatchRuntime>();
 
 export async function onSessionStart(env: CommandEnv): Promise<void> {
 	const supervisor = await env.runtime.supervisor();
+	// The TUI's footer shows usage: an interactive session takes its share of the stale accounts'
+	// polls now (in the background). Print and RPC runs leave them to the pool's tick.
+	if (env.ui.mode === "tui")
+		void supervisor.refreshUsage(undefined, supervisor.activation.pollsPerTick).catch(() => undefined);
 	if (looked.has(env.runtime)) return;
 	looked.add(env.runtime);
 	if (supervisor.accounts().length > 0) return;

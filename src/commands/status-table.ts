@@ -47,13 +47,20 @@ export function renderStatusTable(input: StatusTableInput): string[] {
 			windowCell(usage?.primary, now),
 			windowCell(usage?.secondary, now),
 			usage ? `${formatDuration(now - usage.observedAt)} ago` : "-",
-			formatDuration(now - snapshot.startedAt),
+			uptimeCell(snapshot, now),
 			String(snapshot.restarts),
 			String(snapshot.inFlight),
 			snapshot.lastError ? lastErrorCell(snapshot.lastError, snapshot.lastErrorAt, now) : "-",
 		];
 	});
 	return [title, ...renderTable(HEADER, rows)];
+}
+
+/** A dormant actor has no thread to be up: it activates when its account needs it. */
+function uptimeCell(snapshot: AccountView["snapshot"], now: number): string {
+	if (snapshot.activation === "dormant") return "dormant";
+	if (snapshot.activation === "activating") return "starting";
+	return formatDuration(now - snapshot.startedAt);
 }
 
 /** The error with its age, so an old one next to fresh successes reads as history. */

@@ -31,11 +31,14 @@ export function statusCommand(now: () => number = Date.now): DispatchCommand {
 				env.ui.notify(NO_ACCOUNTS, "info");
 				return;
 			}
+			// The pool may hold stale usage: poll what nobody else is polling. The TUI's widget is live
+			// (answers show as they come); print mode gives them a moment.
+			const polling = supervisor.refreshUsage().catch(() => undefined);
 			if (env.ui.mode === "tui" && env.session) {
 				env.session.showStatus();
 				return;
 			}
-			// A fresh process (print mode) has not heard from the usage endpoint yet: give it a moment.
+			await polling;
 			await untilUsageKnown(supervisor, USAGE_WAIT_MS);
 			const activeId = supervisor.activeAccount(env.sessionKey);
 			const pinnedId = supervisor.pinnedAccount(env.sessionKey);

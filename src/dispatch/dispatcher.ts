@@ -25,7 +25,7 @@ import { errorAssistantMessage } from "./error-message.ts";
 import { withoutForeignReasoning } from "./foreign-reasoning.ts";
 import { forwardEvents } from "./forward-events.ts";
 import { type Observation, observingFetch } from "./observing-fetch.ts";
-import { allExhaustedMessage } from "./user-messages.ts";
+import { allExhaustedMessage, noAccountServedMessage } from "./user-messages.ts";
 
 /** pi-ai's Codex client, handed in by the pi glue (or by tests and benches). */
 export interface CodexClient {
@@ -177,16 +177,16 @@ export class Dispatcher {
 					...(request.options?.fetch ? { inner: request.options.fetch } : {}),
 				}),
 			});
-			actor.tell({ type: "stream-started" });
+			actor.streamStarted();
 			const result = await forwardEvents(inner, request.out, (event) => this.#label(event, actor.snapshot.label));
 			if (result.type === "forwarded") {
 				const message = result.final.type === "done" ? result.final.message : result.final.error;
 				if (message.responseId) this.#mintedBy.set(message.responseId, actor.accountId);
-				actor.tell({ type: "stream-ended", ...(message.errorMessage ? { error: message.errorMessage } : {}) });
+				actor.streamEnded(message.errorMessage);
 				return { type: "served" };
 			}
 			const detail = result.event.error.errorMessage ?? "unknown error";
-			actor.tell({ type: "stream-ended", error: detail });
+			actor.streamEnded(detail);
 			if (result.event.reason === "aborted" || request.options?.signal?.aborted) {
 				return { type: "final-error", event: result.event };
 			}
@@ -278,10 +278,10 @@ export class Dispatcher {
 		const accounts = this.#supervisor.accounts();
 		if (accounts.length === 0) return new NoAccountsError().message;
 		const now = Date.now();
-		const { lines, earliestReset } = this.#supervisor.unavailability(now, failures);
-		const anyExhausted = accounts.some((a) => (a.snapshot.cooldownUntil ?? 0) > now);
-		if (anyExhausted || !lastDetail) return allExhaustedMessage(lines, earliestReset, now);
-		return `pi-dispatch: no Codex account could serve this request (${lines.join("; ")}). Last error: ${lastDetail}`;
+		const { lines, earliestReset, anyExhausted } = this.#supervisor.unavailability(now, failures);
+		// "Quota" only when the service said so (a cooldown or a full window it reported).
+		if (anyExhausted) return allExhaustedMessage(lines, earliestReset, now);
+		return noAccountServedMessage(lines, lastDetail);
 	}
 
 	#label(event: ErrorEvent, label: string): void {

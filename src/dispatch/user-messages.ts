@@ -17,6 +17,12 @@ export function allExhaustedMessage(lines: readonly string[], earliestReset: num
 	return `pi-dispatch: Codex quota exceeded on every account (${lines.join("; ")}).${when} See /dispatch-status.`;
 }
 
+/** No account could serve, and none for want of quota (needs login, down, failing): no "quota" here. */
+export function noAccountServedMessage(lines: readonly string[], lastError: string | undefined): string {
+	const last = lastError ? ` Last error: ${lastError}` : "";
+	return `pi-dispatch: no Codex account could serve this request (${lines.join("; ")}).${last} See /dispatch-status.`;
+}
+
 export function failoverNotice(
 	fromLabel: string,
 	reason: string,

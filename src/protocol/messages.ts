@@ -7,19 +7,25 @@ import type { AuthEndpoints } from "../auth/auth-endpoints.ts";
 import type { AccountCredentials, SharedAccountState } from "../store/account-record.ts";
 import type { UsageSnapshot } from "../usage/usage-snapshot.ts";
 
-export const PROTOCOL_VERSION = 1 as const;
+export const PROTOCOL_VERSION = 2 as const;
 
 export type ActorState = "starting" | "ready" | "cooling-down" | "needs-login" | "restarting" | "gave-up";
 
-/** Everything the UI may show about an actor. Never holds a token. */
-export interface ActorSnapshot {
+/**
+ * Whether the account's actor has a thread: `dormant` (none; the account is served from the store),
+ * `activating` (its thread is starting), `active`.
+ */
+export type ActorActivation = "dormant" | "activating" | "active";
+
+/** What the actor reports of itself; the supervisor adds what only it knows (see `ActorSnapshot`). */
+export interface ActorReport {
 	accountId: string;
 	label: string;
 	state: ActorState;
 	cooldownUntil?: number;
 	cooldownReason?: string;
 	usage?: UsageSnapshot;
-	inFlight: number;
+	/** Epoch ms when the current thread started (for a dormant actor: when the account was loaded). */
 	startedAt: number;
 	restarts: number;
 	lastError?: string;
@@ -28,6 +34,13 @@ export interface ActorSnapshot {
 	/** Epoch ms when the current access token expires. */
 	tokenExpiresAt?: number;
 	threadId?: number;
+}
+
+/** Everything the UI may show about an actor. Never holds a token. */
+export interface ActorSnapshot extends ActorReport {
+	/** Streams this process has in flight on the account, counted by the supervisor (survives a crash). */
+	inFlight: number;
+	activation: ActorActivation;
 }
 
 export interface WireError {
@@ -42,7 +55,10 @@ export interface ActorConfig {
 	refreshMarginMs: number;
 	/** How long a polled usage snapshot counts as fresh. */
 	usageTtlMs: number;
-	/** Poll period while idle; a busy account learns usage from response headers instead. */
+	/**
+	 * Usage older than this is polled (once for the whole pool, under a lease in the store); a busy
+	 * account learns usage from response headers instead.
+	 */
 	usagePollMs: number;
 	/** Cooldown when a 429 says nothing about when it resets. */
 	fallbackCooldownMs: number;
@@ -88,8 +104,6 @@ export type SupervisorToActor =
 	| { v: typeof PROTOCOL_VERSION; type: "observed"; observation: ResponseObservation }
 	/** Exhaustion learnt without a response to show (WebSocket text errors); `until` when known. */
 	| { v: typeof PROTOCOL_VERSION; type: "exhausted"; reason: string; until?: number }
-	| { v: typeof PROTOCOL_VERSION; type: "stream-started" }
-	| { v: typeof PROTOCOL_VERSION; type: "stream-ended"; error?: string }
 	/** Another process changed this account in the store (login, cooldown, usage). */
 	| {
 			v: typeof PROTOCOL_VERSION;
@@ -99,7 +113,9 @@ export type SupervisorToActor =
 			shared: SharedAccountState;
 			needsLogin?: { since: number; reason: string };
 	  }
+	/** This process holds the account's poll lease: ask `wham/usage` now (refreshing first if due). */
 	| { v: typeof PROTOCOL_VERSION; type: "poll-usage" }
+	/** Deactivate: finish store writes (and flush unshared usage), then end the task. */
 	| { v: typeof PROTOCOL_VERSION; type: "shutdown" };
 
 // ---------------------------------------------------------------------------
@@ -107,8 +123,8 @@ export type SupervisorToActor =
 // ---------------------------------------------------------------------------
 
 export type ActorToSupervisor =
-	| { v: typeof PROTOCOL_VERSION; type: "ready"; snapshot: ActorSnapshot }
-	| { v: typeof PROTOCOL_VERSION; type: "snapshot"; snapshot: ActorSnapshot }
+	| { v: typeof PROTOCOL_VERSION; type: "ready"; snapshot: ActorReport }
+	| { v: typeof PROTOCOL_VERSION; type: "snapshot"; snapshot: ActorReport }
 	/** The current token, pushed whenever it changes so routing needs no round trip. */
 	| { v: typeof PROTOCOL_VERSION; type: "token"; access: string; expiresAt: number }
 	| { v: typeof PROTOCOL_VERSION; type: "lease-granted"; id: number; access: string; expiresAt: number }

@@ -30,6 +30,11 @@ export interface SharedAccountState {
 	cooldownUntil?: number;
 	cooldownReason?: string;
 	usage?: UsageSnapshot;
+	/**
+	 * The pi process polling this account's usage for the whole pool until `until` (epoch ms);
+	 * taken with `update()` as compare-and-set, so one process polls and the others read the result.
+	 */
+	pollLease?: { owner: string; until: number };
 }
 
 export interface StoreData {

@@ -73,8 +73,16 @@ function accountProblem(value: unknown, where: string): string | undefined {
 
 function stateProblem(value: unknown, where: string): string | undefined {
 	if (!isObject(value)) return `${where} must be an object`;
-	const top = firstProblem(value, { cooldownUntil: "number?", cooldownReason: "string?", usage: "object?" }, where);
+	const top = firstProblem(
+		value,
+		{ cooldownUntil: "number?", cooldownReason: "string?", usage: "object?", pollLease: "object?" },
+		where,
+	);
 	if (top) return top;
+	if (value.pollLease !== undefined) {
+		const lease = firstProblem(value.pollLease as Obj, { owner: "string", until: "number" }, `${where}.pollLease`);
+		if (lease) return lease;
+	}
 	if (value.usage === undefined) return undefined;
 	const usage = value.usage as Obj;
 	const u = firstProblem(

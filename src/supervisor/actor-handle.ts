@@ -1,16 +1,21 @@
 /**
- * The supervisor's handle on one account actor: a single-thread piscina pool that runs one
- * long task (the actor) fed through a MessagePort. Keeps the actor's latest snapshot and token,
- * correlates token leases, and restarts the actor when its thread dies.
+ * The supervisor's handle on one account actor, a virtual actor (Orleans): it exists for every
+ * account but costs nothing while dormant. Activation (a single-thread piscina pool running one
+ * long task fed through a MessagePort) happens on the first message that needs the actor: a lease
+ * that needs a refresh, a usage poll this process holds the lease for, observations to learn from
+ * (after the stream that made them). After `idleMs` without work the actor deactivates; its state
+ * lives in the store. The handle keeps what only the main thread knows: the latest token (so the
+ * healthy path needs no round trip), streams in flight, and the restart budget.
  */
 
-import { MessageChannel, type MessagePort } from "node:worker_threads";
+import type { MessagePort } from "node:worker_threads";
 import { EventEmitter } from "eventemitter3";
 import pRetry from "p-retry";
-import { Piscina } from "piscina";
-import { ActorCrashedError, ActorGaveUpError, describeError, ProtocolMismatchError } from "../errors.ts";
+import { ActorCrashedError, ActorGaveUpError, describeError } from "../errors.ts";
 import {
+	type ActorActivation,
 	type ActorConfig,
+	type ActorReport,
 	type ActorSnapshot,
 	type ActorToSupervisor,
 	PROTOCOL_VERSION,
@@ -18,19 +23,23 @@ import {
 } from "../protocol/messages.ts";
 import { fromWireError } from "../protocol/wire-error.ts";
 import type { AccountRecord, SharedAccountState } from "../store/account-record.ts";
+import { ActivationTimers } from "./activation-timers.ts";
+import { ActorMailbox, type Lease } from "./actor-mailbox.ts";
+import { ActorThread } from "./actor-thread.ts";
 import { RestartBudget, type RestartPolicyOptions } from "./restart-policy.ts";
+import { storedReport, withEndedCooldown } from "./stored-report.ts";
+import { within } from "./within.ts";
 import { actorWorkerUrl } from "./worker-file.ts";
 
-export interface Lease {
-	access: string;
-	expiresAt: number;
-}
+export type { Lease } from "./actor-mailbox.ts";
 
 export interface ActorHandleOptions {
 	account: AccountRecord;
 	shared: SharedAccountState;
 	config: ActorConfig;
 	restart: RestartPolicyOptions & { backoffMs: number; readyTimeoutMs: number };
+	/** Deactivate after this long without work. */
+	idleMs: number;
 	workerUrl?: URL;
 }
 
@@ -41,32 +50,38 @@ export interface ActorHandleEvents {
 	"gave-up": [error: Error];
 }
 
-/** Messages kept for a restarting actor; beyond this the oldest go (they are observations). */
-const OUTBOX_LIMIT = 1000;
-
-interface PendingLease {
-	resolve(lease: Lease): void;
-	reject(error: Error): void;
-}
+/** How long a deactivating actor may take to finish its store writes before its thread is ended. */
+const IDLE_DRAIN_MS = 30_000;
 
 export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 	readonly accountId: string;
 	#account: AccountRecord;
 	#shared: SharedAccountState;
 	readonly #options: ActorHandleOptions;
-	readonly #pool: Piscina;
 	readonly #budget: RestartBudget;
+	readonly #loadedAt = Date.now();
+	#thread: ActorThread | undefined;
+	/** Threads told to shut down that have not ended yet (deactivation drains their store writes). */
+	readonly #ending = new Set<ActorThread>();
+	/** The port of a thread that was sent `start`; undefined while dormant or between a crash and a respawn. */
 	#port: MessagePort | undefined;
-	#snapshot: ActorSnapshot;
+	#activation: ActorActivation = "dormant";
+	/** The actor's last report while it runs; undefined while dormant (the store describes it). */
+	#report: ActorReport | undefined;
 	#token: Lease | undefined;
+	#inFlight = 0;
+	#streamError: { text: string; at: number } | undefined;
 	#restarts = 0;
-	#nextLeaseId = 1;
-	readonly #pending = new Map<number, PendingLease>();
+	readonly #mailbox = new ActorMailbox();
 	#ready: Promise<void> | undefined;
+	#deactivating: Promise<void> = Promise.resolve();
 	#stopping = false;
+	#gaveUp: ActorGaveUpError | undefined;
 	/** Between a crash and the new thread's `ready` (or giving up). */
 	#restarting = false;
-	readonly #outbox: SupervisorToActorBody[] = [];
+	/** A lease asked only so that the actor refreshes a token that still serves. */
+	#backgroundRefresh: Promise<void> | undefined;
+	readonly #timers: ActivationTimers;
 
 	constructor(options: ActorHandleOptions) {
 		super();
@@ -75,151 +90,255 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 		this.#shared = options.shared;
 		this.accountId = options.account.id;
 		this.#budget = new RestartBudget(options.restart);
-		this.#pool = new Piscina({
-			filename: (options.workerUrl ?? actorWorkerUrl()).href,
-			minThreads: 1,
-			maxThreads: 1,
-			idleTimeout: Number.POSITIVE_INFINITY,
-			concurrentTasksPerWorker: 1,
-			// The actor's task never ends while it lives; no Atomics wait between tasks.
-			atomics: "disabled",
+		this.#adoptStoredToken();
+		this.#timers = new ActivationTimers({
+			idleMs: options.idleMs,
+			inFlight: () => this.#inFlight,
+			canActivate: () => this.#activation === "dormant" && !this.#stopping,
+			activate: () => void this.activate().catch(() => undefined),
+			canDeactivate: () => this.#activation === "active" && !this.#stopping,
+			busy: () => this.#inFlight > 0 || !this.#mailbox.empty || this.#restarting,
+			deactivate: () => this.#deactivate(),
 		});
-		// Piscina reports a thread dying with no task as 'error'; our task is always running, so
-		// the task's rejection is what drives restarts. Swallow the duplicate here.
-		this.#pool.on("error", () => undefined);
-		this.#snapshot = {
-			accountId: this.accountId,
-			label: options.account.label,
-			state: "starting",
-			inFlight: 0,
-			startedAt: Date.now(),
-			restarts: 0,
-		};
 	}
 
 	get snapshot(): ActorSnapshot {
-		return this.#snapshot;
+		const now = Date.now();
+		const report =
+			this.#report && this.#activation !== "dormant"
+				? withEndedCooldown(this.#report, now)
+				: storedReport(this.#account, this.#shared, now, this.#loadedAt, this.#restarts);
+		const streamError =
+			this.#streamError && this.#streamError.at > (report.lastErrorAt ?? 0)
+				? { lastError: this.#streamError.text, lastErrorAt: this.#streamError.at }
+				: {};
+		return {
+			...report,
+			...streamError,
+			...(this.#gaveUp ? { state: "gave-up" as const, lastError: this.#gaveUp.message } : {}),
+			inFlight: this.#inFlight,
+			activation: this.#activation,
+		};
 	}
 
-	/** The last token the actor pushed, while it is outside the refresh margin. */
+	get activation(): ActorActivation {
+		return this.#activation;
+	}
+
+	/** Worker threads this account runs right now, ending ones included (0 while dormant). */
+	get threads(): number {
+		let count = this.#thread?.threads ?? 0;
+		for (const thread of this.#ending) count += thread.threads;
+		return count;
+	}
+
+	/** The last known token (from the actor, or the store while dormant), while outside the refresh margin. */
 	currentToken(now: number): Lease | undefined {
 		const token = this.#token;
 		if (!token || token.expiresAt - now <= this.#options.config.refreshMarginMs) return undefined;
 		return token;
 	}
 
-	/** Starts the actor; resolves once it said `ready`. */
-	start(): Promise<void> {
-		this.#ready = this.#spawn();
-		return this.#ready;
+	/** Activates the actor (a no-op while it runs); resolves once it said `ready`. */
+	activate(): Promise<void> {
+		if (this.#gaveUp) return Promise.reject(this.#gaveUp);
+		if (this.#stopping) return Promise.reject(new ActorCrashedError(`${this.#account.label}: actor stopped`));
+		if (this.#activation !== "dormant" && this.#ready) return this.#ready;
+		this.#activation = "activating";
+		this.#timers.activating();
+		const ready = this.#deactivating
+			.then(() =>
+				pRetry(() => this.#spawn(), { retries: 2, minTimeout: this.#options.restart.backoffMs, factor: 2 }),
+			)
+			.then(
+				() => this.#timers.touch(),
+				(error: unknown) => {
+					const failed = new ActorCrashedError(
+						`${this.#account.label}: actor could not start: ${describeError(error)}`,
+					);
+					void this.#endThread(0);
+					this.#activation = "dormant";
+					this.#report = undefined;
+					this.#streamError = { text: failed.message, at: Date.now() };
+					this.#mailbox.fail(failed);
+					this.emit("snapshot", this.snapshot);
+					throw failed;
+				},
+			);
+		this.#ready = ready;
+		ready.catch(() => undefined);
+		this.emit("snapshot", this.snapshot);
+		return ready;
 	}
 
 	/** Resolves when the actor is (again) serving; rejects if it gave up. */
 	whenReady(): Promise<void> {
-		return this.#ready ?? this.start();
+		if (this.#gaveUp) return Promise.reject(this.#gaveUp);
+		if (this.#activation === "dormant") return Promise.resolve();
+		return this.#ready ?? Promise.resolve();
 	}
 
-	/** A token valid beyond the refresh margin; `rejectedAccess` forces a refresh (after a 401). */
+	/**
+	 * A token for a request: the known one at once while it is valid beyond the refresh margin, or
+	 * inside the margin while it still has a fifth of the margin left (the actor refreshes it
+	 * meanwhile, in the background); else from the actor (which refreshes, single-flight across
+	 * processes), activating it if dormant. `rejectedAccess` forces a refresh (after a 401).
+	 */
 	lease(rejectedAccess?: string): Promise<Lease> {
 		if (!rejectedAccess) {
-			const cached = this.currentToken(Date.now());
+			const now = Date.now();
+			const cached = this.currentToken(now);
 			if (cached) return Promise.resolve(cached);
-		}
-		return new Promise<Lease>((resolve, reject) => {
-			const id = this.#nextLeaseId++;
-			this.#pending.set(id, { resolve, reject });
-			if (!this.#send({ type: "lease", id, ...(rejectedAccess ? { rejectedAccess } : {}) })) {
-				this.#pending.delete(id);
-				reject(new ActorCrashedError(`${this.#snapshot.label}: actor is not running`));
+			const token = this.#token;
+			if (token && token.expiresAt - now > this.#options.config.refreshMarginMs / 5) {
+				this.#backgroundRefresh ??= this.#askActor(undefined)
+					.catch(() => undefined)
+					.then(() => {
+						this.#backgroundRefresh = undefined;
+					});
+				return Promise.resolve(token);
 			}
-		});
+		}
+		return this.#askActor(rejectedAccess);
 	}
 
+	#askActor(rejectedAccess: string | undefined): Promise<Lease> {
+		if (this.#stopping || this.#gaveUp) {
+			return Promise.reject(this.#gaveUp ?? new ActorCrashedError(`${this.#account.label}: actor stopped`));
+		}
+		const { message, lease } = this.#mailbox.openLease(rejectedAccess);
+		if (this.#port) this.#post(this.#port, message);
+		else if (this.#activation === "dormant") void this.activate().catch(() => undefined);
+		this.#timers.touch();
+		return lease;
+	}
+
+	/**
+	 * Something for the actor to learn or do. While it is dormant the message waits, and the actor
+	 * activates in the background: at once for news other processes must hear (a failure,
+	 * exhaustion, a poll), else a moment after this process's streams on the account have ended
+	 * (see ActivationTimers). Never on a request's critical path.
+	 */
 	tell(message: SupervisorToActorBody): void {
-		this.#send(message);
+		if (!this.#send(message) || this.#activation !== "dormant") return;
+		this.#timers.want(message.type !== "observed" || message.observation.status >= 400);
+	}
+
+	/** A stream on this account began (the supervisor's own count: it survives an actor crash). */
+	streamStarted(): void {
+		this.#inFlight++;
+		this.#timers.touch();
+	}
+
+	streamEnded(error?: string): void {
+		this.#inFlight = Math.max(0, this.#inFlight - 1);
+		if (error) this.#streamError = { text: error, at: Date.now() };
+		this.emit("snapshot", this.snapshot);
+		this.#timers.streamEnded();
+		this.#timers.touch();
 	}
 
 	/** New record or shared state from the store (another process, or a login in this one). */
 	updateFromStore(account: AccountRecord, shared: SharedAccountState): void {
 		this.#account = account;
 		this.#shared = shared;
-		this.#send({
-			type: "store-changed",
-			label: account.label,
-			credentials: account.credentials,
-			shared,
-			...(account.needsLogin ? { needsLogin: account.needsLogin } : {}),
-		});
+		this.#adoptStoredToken();
+		// A thread not started yet is handed the store as it is then; a dormant actor has nothing to tell.
+		if (this.#port) {
+			this.#send({
+				type: "store-changed",
+				label: account.label,
+				credentials: account.credentials,
+				shared,
+				...(account.needsLogin ? { needsLogin: account.needsLogin } : {}),
+			});
+		} else {
+			this.emit("snapshot", this.snapshot);
+		}
 	}
 
 	/** Test and bench hook: kill the actor's thread as a crash would. */
 	async killThread(): Promise<void> {
-		const thread = this.#pool.threads[0];
-		if (thread) await thread.terminate();
+		await this.#thread?.kill();
 	}
 
-	async stop(): Promise<void> {
+	/**
+	 * Ends the actor for good (pi quits, the account was removed). A dormant actor has nothing to
+	 * stop; a running one gets `boundMs` to finish its store writes, then its thread is ended.
+	 */
+	async stop(boundMs = 200): Promise<void> {
 		this.#stopping = true;
-		this.#send({ type: "shutdown" });
-		this.#rejectPending(new ActorCrashedError(`${this.#snapshot.label}: actor stopped`));
-		await this.#pool.destroy().catch(() => undefined);
+		this.#timers.clear();
+		// A thread that has not said `ready` has done nothing yet: nothing to wait for.
+		const activating = this.#activation === "activating";
+		this.#mailbox.failLeases(new ActorCrashedError(`${this.#account.label}: actor stopped`));
+		// A deactivation under way (its thread finishing store writes) gets the same bound.
+		await Promise.all([this.#endThread(activating ? 0 : boundMs), within(this.#deactivating, boundMs)]);
 		this.removeAllListeners();
 	}
 
 	// -------------------------------------------------------------------------------------------
 
+	/** A token in the store newer than the one known here (another process refreshed, a login). */
+	#adoptStoredToken(): void {
+		const { credentials, needsLogin } = this.#account;
+		if (needsLogin) {
+			if (this.#token?.access === credentials.access) this.#token = undefined;
+			return;
+		}
+		if (!this.#token || credentials.expiresAt > this.#token.expiresAt) {
+			this.#token = { access: credentials.access, expiresAt: credentials.expiresAt };
+		}
+	}
+
+	#deactivate(): void {
+		if (this.#activation !== "active") return;
+		this.#activation = "dormant";
+		this.#report = undefined;
+		this.#ready = undefined;
+		this.#deactivating = this.#endThread(IDLE_DRAIN_MS);
+		this.emit("snapshot", this.snapshot);
+	}
+
+	/** Ends the current thread (see `ActorThread.end`); it counts in `threads` until its pool is gone. */
+	async #endThread(boundMs: number): Promise<void> {
+		const thread = this.#thread;
+		this.#thread = undefined;
+		this.#port = undefined;
+		if (!thread) return;
+		this.#ending.add(thread);
+		void thread.destroyed.then(() => this.#ending.delete(thread));
+		await thread.end(boundMs);
+	}
+
 	#spawn(): Promise<void> {
-		const { port1, port2 } = new MessageChannel();
-		this.#port = port1;
-		let readyResolve!: () => void;
-		let readyReject!: (error: Error) => void;
-		const ready = new Promise<void>((resolve, reject) => {
-			readyResolve = resolve;
-			readyReject = reject;
-		});
-		const timeout = setTimeout(
-			() => readyReject(new ActorCrashedError(`${this.#account.label}: actor did not start in time`)),
-			this.#options.restart.readyTimeoutMs,
-		);
-		let wasReady = false;
-		port1.on("message", (message: ActorToSupervisor) => {
-			if (message.v !== PROTOCOL_VERSION) {
-				readyReject(new ProtocolMismatchError(`actor protocol ${String(message.v)} ≠ ${PROTOCOL_VERSION}`));
-				return;
-			}
-			if (message.type === "ready") {
-				clearTimeout(timeout);
-				wasReady = true;
-				this.#restarting = false;
-				readyResolve();
-			}
-			this.#receive(message);
-		});
-		// The port must not keep pi alive on its own; the pool is destroyed on shutdown.
-		port1.unref();
-		const task = this.#pool.run({ port: port2 }, { transferList: [port2] });
-		task.then(
-			() => undefined,
-			(error: unknown) => {
-				clearTimeout(timeout);
-				const crash = new ActorCrashedError(`${this.#account.label}: actor crashed: ${describeError(error)}`);
-				readyReject(crash);
-				// Before `ready` the spawner (start or the restart retry) owns the failure; leases
-				// handed to this thread will get no answer.
-				if (!wasReady) this.#rejectPending(crash);
-				else if (port1 === this.#port) this.#onCrash(crash);
+		if (this.#stopping) return Promise.resolve();
+		this.#thread ??= new ActorThread(this.#options.workerUrl ?? actorWorkerUrl());
+		const { port, ready } = this.#thread.run(
+			{
+				type: "start",
+				account: { id: this.#account.id, label: this.#account.label },
+				credentials: this.#account.credentials,
+				shared: this.#shared,
+				...(this.#account.needsLogin ? { needsLogin: this.#account.needsLogin } : {}),
+				restarts: this.#restarts,
+				config: this.#options.config,
+			},
+			{
+				label: this.#account.label,
+				readyTimeoutMs: this.#options.restart.readyTimeoutMs,
+				onMessage: (message) => {
+					if (message.type === "ready") {
+						this.#restarting = false;
+						this.#activation = "active";
+					}
+					this.#receive(message);
+				},
+				onCrash: (crash) => this.#onCrash(crash),
 			},
 		);
-		this.#send({
-			type: "start",
-			account: { id: this.#account.id, label: this.#account.label },
-			credentials: this.#account.credentials,
-			shared: this.#shared,
-			...(this.#account.needsLogin ? { needsLogin: this.#account.needsLogin } : {}),
-			restarts: this.#restarts,
-			config: this.#options.config,
-		});
-		this.#flushOutbox();
+		this.#port = port;
+		this.#mailbox.deliver((message) => this.#post(port, message));
 		return ready;
 	}
 
@@ -227,8 +346,8 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 		switch (message.type) {
 			case "ready":
 			case "snapshot":
-				this.#snapshot = { ...message.snapshot, restarts: this.#restarts };
-				this.emit("snapshot", this.#snapshot);
+				this.#report = { ...message.snapshot, restarts: this.#restarts };
+				this.emit("snapshot", this.snapshot);
 				if (message.type === "ready") this.emit("ready");
 				return;
 			case "token":
@@ -236,26 +355,25 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 				return;
 			case "lease-granted": {
 				this.#token = { access: message.access, expiresAt: message.expiresAt };
-				this.#pending.get(message.id)?.resolve(this.#token);
-				this.#pending.delete(message.id);
+				this.#mailbox.granted(message.id, this.#token);
+				this.#timers.touch();
 				return;
 			}
 			case "lease-denied":
-				this.#pending.get(message.id)?.reject(fromWireError(message.error));
-				this.#pending.delete(message.id);
+				this.#mailbox.denied(message.id, fromWireError(message.error));
+				this.#timers.touch();
 				return;
 			default: {
 				const unknown: never = message;
-				this.#snapshot = { ...this.#snapshot, lastError: `unknown message ${JSON.stringify(unknown)}` };
+				this.#streamError = { text: `unknown message ${JSON.stringify(unknown)}`, at: Date.now() };
 			}
 		}
 	}
 
 	#onCrash(crash: ActorCrashedError): void {
 		if (this.#stopping) return;
-		this.#port?.close();
 		this.#port = undefined;
-		this.#rejectPending(crash);
+		this.#mailbox.failLeases(crash);
 		this.emit("crashed", crash);
 		if (!this.#budget.allowRestart(Date.now())) {
 			const gaveUp = new ActorGaveUpError(`${this.#account.label}: actor keeps crashing; skipped until pi restarts`);
@@ -267,8 +385,8 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 		}
 		this.#restarts++;
 		this.#restarting = true;
-		this.#setState("restarting", crash.message);
-		this.#ready = pRetry(() => (this.#stopping ? Promise.resolve() : this.#spawn()), {
+		this.#setReport("restarting", crash.message);
+		this.#ready = pRetry(() => this.#spawn(), {
 			retries: 3,
 			minTimeout: this.#options.restart.backoffMs,
 			factor: 2,
@@ -283,46 +401,40 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 	}
 
 	#giveUp(error: ActorGaveUpError): void {
+		this.#gaveUp = error;
 		this.#restarting = false;
-		this.#outbox.length = 0;
-		this.#rejectPending(error);
-		this.#setState("gave-up", error.message);
+		this.#mailbox.fail(error);
+		this.#setReport("gave-up", error.message);
+		void this.#endThread(0);
 	}
 
-	#setState(state: ActorSnapshot["state"], lastError: string): void {
-		this.#snapshot = {
-			...this.#snapshot,
+	#setReport(state: ActorReport["state"], lastError: string): void {
+		this.#report = {
+			...(this.#report ?? storedReport(this.#account, this.#shared, Date.now(), this.#loadedAt, this.#restarts)),
 			state,
 			lastError,
 			lastErrorAt: Date.now(),
 			restarts: this.#restarts,
-			inFlight: 0,
 		};
-		this.emit("snapshot", this.#snapshot);
+		this.emit("snapshot", this.snapshot);
 	}
 
 	/**
-	 * Posts to the actor. While it restarts, messages wait in a bounded outbox for the new thread
-	 * (what it should learn from streams served meanwhile, leases); false when nobody will read them.
+	 * Posts to the actor, or keeps the message (bounded) for the thread that will read it: while
+	 * dormant, activating or restarting. False when nobody will read it.
 	 */
 	#send(message: SupervisorToActorBody): boolean {
+		if (this.#stopping || this.#gaveUp) return false;
 		if (this.#port) {
-			this.#port.postMessage({ v: PROTOCOL_VERSION, ...message });
+			this.#post(this.#port, message);
+			this.#timers.touch();
 			return true;
 		}
-		if (!this.#restarting || this.#stopping) return false;
-		if (this.#outbox.length >= OUTBOX_LIMIT) this.#outbox.shift();
-		this.#outbox.push(message);
+		this.#mailbox.keep(message);
 		return true;
 	}
 
-	#flushOutbox(): void {
-		const waiting = this.#outbox.splice(0);
-		for (const message of waiting) this.#send(message);
-	}
-
-	#rejectPending(error: Error): void {
-		for (const pending of this.#pending.values()) pending.reject(error);
-		this.#pending.clear();
+	#post(port: MessagePort, message: SupervisorToActorBody): void {
+		port.postMessage({ v: PROTOCOL_VERSION, ...message });
 	}
 }

@@ -33,7 +33,8 @@ export interface ChoiceInput {
 export function unavailableReason(candidate: Candidate, now: number): string | undefined {
 	if (candidate.state === "needs-login") return "needs login";
 	if (candidate.state === "gave-up") return "actor keeps crashing";
-	if (candidate.state === "restarting" || candidate.state === "starting") return "starting";
+	// A starting or restarting actor's account is chosen: its lease waits for the actor (and its one
+	// refresh, if due) instead of the request failing.
 	if (candidate.cooldownUntil !== undefined && candidate.cooldownUntil > now) return "exhausted";
 	if (isUsageExhausted(candidate.usage)) {
 		const until = exhaustedUntil(candidate.usage);

@@ -17,7 +17,30 @@ export interface SupervisorOptions {
 	random?: () => number;
 	/** Watch the store for other processes' changes (default true). */
 	watchStore?: boolean;
+	/** When actors activate and deactivate, and how the pool's usage polls are shared; defaults below. */
+	activation?: Partial<ActivationOptions>;
 }
+
+export interface ActivationOptions {
+	/** An active actor with no streams, leases or messages for this long deactivates. */
+	idleMs: number;
+	/** First look for stale usage this long after start (a short `pi -p` never polls). */
+	pollStartDelayMs: number;
+	/** Then look every this long (±25 % jitter, so processes started together spread out). */
+	pollTickMs: number;
+	/** How long a poll lease holds the other processes off. */
+	pollLeaseMs: number;
+	/** Accounts one process polls per tick at most (each poll briefly activates an actor). */
+	pollsPerTick: number;
+}
+
+export const ACTIVATION_DEFAULTS: ActivationOptions = {
+	idleMs: 60_000,
+	pollStartDelayMs: 15_000,
+	pollTickMs: 60_000,
+	pollLeaseMs: 60_000,
+	pollsPerTick: 4,
+};
 
 export const ACTOR_DEFAULTS = {
 	refreshMarginMs: 5 * 60_000,

@@ -1,8 +1,9 @@
 /**
- * The supervisor: one per pi process. Starts an actor per account in the store, keeps their
- * snapshots, picks the account for each stream (selection policy + pins + stickiness), bounds
- * concurrency with p-queue (globally and per account), and follows the store so that what one
- * process learns (a cooldown, a login, a removed account) reaches every other process.
+ * The supervisor: one per pi process. Keeps a (virtual) actor per account in the store, dormant
+ * until needed, so it routes from the store as soon as it has read it; picks the account for each
+ * stream (selection policy + pins + stickiness), bounds concurrency with p-queue (globally and per
+ * account), follows the store so that what one process learns (a cooldown, a login, a removed
+ * account) reaches every other process, and takes its share of the pool's usage polls.
  */
 import { EventEmitter } from "eventemitter3";
 import { LRUCache } from "lru-cache";
@@ -13,15 +14,19 @@ import type { AccountRecord, SharedAccountState, StoreData } from "../store/acco
 import { AccountStore } from "../store/account-store.ts";
 import { exhaustedUntil } from "../usage/usage-snapshot.ts";
 import { ActorHandle } from "./actor-handle.ts";
+import { PoolPoller } from "./poll-lease.ts";
 import { type Candidate, type Choice, chooseAccount, unavailableReason } from "./selection-policy.ts";
 import {
+	ACTIVATION_DEFAULTS,
+	type ActivationOptions,
 	actorConfigFrom,
 	CONCURRENCY_DEFAULTS,
 	RESTART_DEFAULTS,
 	type SupervisorOptions,
 } from "./supervisor-options.ts";
+import { within } from "./within.ts";
 
-/** An account as the UI shows it: the stored identity plus the actor's live snapshot. */
+/** An account as the UI shows it: the stored identity plus the actor's snapshot (from the store while dormant). */
 export interface AccountView {
 	id: string;
 	label: string;
@@ -49,6 +54,8 @@ export interface SupervisorEvents {
 	"pin-cleared": [sessionKey: string, label: string, reason: string];
 	/** An account was chosen for a session (footer status). */
 	routed: [sessionKey: string | undefined, accountId: string, reason: Choice["reason"]];
+	/** A look for stale usage ended; `polled`: the accounts this process took the poll lease of. */
+	"usage-poll-tick": [polled: string[]];
 	error: [error: Error];
 }
 
@@ -56,6 +63,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 	readonly store: AccountStore;
 	readonly options: SupervisorOptions;
 	readonly actorConfig: ActorConfig;
+	readonly activation: ActivationOptions;
+	#poller: PoolPoller | undefined;
+	/** Actors of removed accounts, stopping. */
+	readonly #retiring = new Set<Promise<void>>();
 	readonly #actors = new Map<string, ActorHandle>();
 	#records = new Map<string, AccountRecord>();
 	#shared: Record<string, SharedAccountState> = {};
@@ -74,16 +85,21 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 		this.options = options;
 		this.store = new AccountStore({ home: options.home });
 		this.actorConfig = actorConfigFrom(options);
+		this.activation = { ...ACTIVATION_DEFAULTS, ...options.activation };
 		this.#queue = new PQueue({ concurrency: options.concurrency?.global ?? CONCURRENCY_DEFAULTS.global });
 	}
 
-	/** Loads the store and starts one actor per account; store errors propagate (one-line messages). */
+	/**
+	 * Loads the store; every account's actor starts dormant, so this costs one store read and the
+	 * first request can be routed at once. Store errors propagate (one-line messages).
+	 */
 	static async start(options: SupervisorOptions): Promise<Supervisor> {
 		const supervisor = new Supervisor(options);
-		await supervisor.#apply(await supervisor.store.read());
+		supervisor.#apply(await supervisor.store.read());
 		if (options.watchStore !== false) {
 			supervisor.#unwatch = supervisor.store.watch(() => void supervisor.reload());
 		}
+		supervisor.#poller = supervisor.#startPoller();
 		return supervisor;
 	}
 
@@ -93,8 +109,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 			.then(async () => {
 				if (this.#stopped) return;
 				const data = await this.store.read();
-				// stop() may have run during the read: starting actors now would leak their threads.
-				if (!this.#stopped) await this.#apply(data);
+				// stop() may have run during the read: applying now would leave actors behind it.
+				if (!this.#stopped) this.#apply(data);
 			})
 			.catch((error: unknown) => {
 				this.emit("error", error instanceof Error ? error : new Error(String(error)));
@@ -122,6 +138,21 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 		return this.#actors.get(accountId);
 	}
 
+	/** Actor worker threads running in this process now (dormant actors run none). */
+	activeThreads(): number {
+		let threads = 0;
+		for (const actor of this.#actors.values()) threads += actor.threads;
+		return threads;
+	}
+
+	/**
+	 * Polls now every account (up to `max`) whose shared usage is older than `olderThanMs` and that
+	 * no other process is polling (e.g. /dispatch-status in a fresh process); the ids polled from here.
+	 */
+	async refreshUsage(olderThanMs = this.actorConfig.usageTtlMs, max = Number.POSITIVE_INFINITY): Promise<string[]> {
+		return this.#poller?.pollDue(olderThanMs, max) ?? [];
+	}
+
 	findByLabel(label: string): AccountView | undefined {
 		return this.accounts().find((a) => a.label === label);
 	}
@@ -133,9 +164,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 		const candidates: Candidate[] = this.accounts().map((a) => ({
 			id: a.id,
 			label: a.label,
-			// A restarting actor's account still serves while the token it last handed out is valid.
-			state:
-				a.snapshot.state === "restarting" && this.#actors.get(a.id)?.currentToken(now) ? "ready" : a.snapshot.state,
+			state: a.snapshot.state,
 			...(a.snapshot.cooldownUntil !== undefined ? { cooldownUntil: a.snapshot.cooldownUntil } : {}),
 			...(a.snapshot.usage ? { usage: a.snapshot.usage } : {}),
 		}));
@@ -196,52 +225,63 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 	unavailability(
 		now: number,
 		failures: ReadonlyMap<string, string> = new Map(),
-	): { lines: string[]; earliestReset: number | undefined } {
+	): { lines: string[]; earliestReset: number | undefined; anyExhausted: boolean } {
 		const lines: string[] = [];
 		let earliestReset: number | undefined;
+		let anyExhausted = false;
 		for (const a of this.accounts()) {
 			// What this request met on the account, else why the policy skips it.
 			const reason = failures.get(a.id) ?? unavailableReason({ ...a.snapshot, id: a.id }, now) ?? "not tried";
 			const until = Math.max(a.snapshot.cooldownUntil ?? 0, exhaustedUntil(a.snapshot.usage) ?? 0);
+			if (reason === "exhausted") anyExhausted = true;
 			if (reason === "exhausted" && until > now) earliestReset = Math.min(earliestReset ?? until, until);
 			lines.push(`${a.label}: ${reason}`);
 		}
-		return { lines, earliestReset };
+		return { lines, earliestReset, anyExhausted };
 	}
 
 	emitFailover(event: FailoverEvent): void {
 		this.emit("failover", event);
 	}
 
-	async stop(): Promise<void> {
+	/**
+	 * Never holds up pi's exit: dormant actors have nothing to stop, and a running one gets
+	 * `boundMs` to finish its store writes before its thread is ended.
+	 */
+	async stop(boundMs = 200): Promise<void> {
 		this.#stopped = true;
 		this.#unwatch?.();
 		this.#queue.clear();
-		// A reload already applying the store finishes first, so every actor it starts is stopped below.
+		// A reload already applying the store finishes first, so every actor it made is stopped below.
 		await this.#syncing;
-		await Promise.all([...this.#actors.values()].map((actor) => actor.stop()));
+		await Promise.all([
+			within(this.#poller?.stop(), boundMs),
+			...[...this.#actors.values()].map((actor) => actor.stop(boundMs)),
+			// Actors of accounts removed meanwhile are ending too (their own bound).
+			...this.#retiring,
+		]);
 		this.#actors.clear();
 		this.removeAllListeners();
 	}
 
 	// -------------------------------------------------------------------------------------------
 
-	async #apply(data: StoreData): Promise<void> {
-		const starting: Promise<void>[] = [];
+	#apply(data: StoreData): void {
 		const seen = new Set<string>();
 		for (const record of data.accounts) {
 			seen.add(record.id);
 			const shared = data.state[record.id] ?? {};
 			// Another process found the account exhausted: stop routing to it now, not when the actor
-			// has echoed the news back.
+			// has echoed the news back. The actor's own cooldown, once it reports one, has the last word
+			// (it may know the store's to be a retracted guess).
 			if (shared.cooldownUntil !== undefined && shared.cooldownUntil > Date.now()) {
-				this.markExhausted(record.id, shared.cooldownUntil);
+				this.markExhausted(record.id, shared.cooldownUntil, true);
 			}
 			const previous = this.#records.get(record.id);
 			this.#records.set(record.id, record);
 			const actor = this.#actors.get(record.id);
 			if (!actor) {
-				starting.push(this.#startActor(record, shared));
+				this.#addActor(record, shared);
 			} else if (previous?.updatedAt !== record.updatedAt || !sameShared(this.#shared[record.id], shared)) {
 				actor.updateFromStore(record, shared);
 			}
@@ -252,18 +292,21 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 			this.#actors.delete(id);
 			this.#records.delete(id);
 			for (const [session, pinned] of this.#pins) if (pinned === id) this.#pins.delete(session);
-			void actor.stop();
+			const retiring = actor.stop();
+			this.#retiring.add(retiring);
+			void retiring.finally(() => this.#retiring.delete(retiring));
 		}
-		await Promise.all(starting);
 		this.emit("accounts-changed");
 	}
 
-	async #startActor(record: AccountRecord, shared: SharedAccountState): Promise<void> {
+	/** A dormant actor for a new account: no thread until it is needed. */
+	#addActor(record: AccountRecord, shared: SharedAccountState): void {
 		const actor = new ActorHandle({
 			account: record,
 			shared,
 			config: this.actorConfig,
 			restart: { ...RESTART_DEFAULTS, ...this.options.restart },
+			idleMs: this.activation.idleMs,
 		});
 		this.#actors.set(record.id, actor);
 		actor.on("snapshot", (snapshot) => {
@@ -274,8 +317,25 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 		});
 		actor.on("crashed", (error) => this.emit("actor-crashed", record.id, error));
 		actor.on("gave-up", (error) => this.emit("actor-gave-up", record.id, error));
-		await actor.start().catch((error: unknown) => {
-			this.emit("error", new Error(`${record.label}: actor failed to start: ${describeError(error)}`));
+	}
+
+	/** This process's share of the pool's usage polls: a claimed account's actor (activated if dormant) polls. */
+	#startPoller(): PoolPoller {
+		const { activation } = this;
+		return new PoolPoller({
+			store: this.store,
+			staleMs: this.actorConfig.usagePollMs,
+			leaseMs: activation.pollLeaseMs,
+			startDelayMs: activation.pollStartDelayMs,
+			tickMs: activation.pollTickMs,
+			perTick: activation.pollsPerTick,
+			eligible: (id) => {
+				const state = this.#actors.get(id)?.snapshot.state;
+				return state !== undefined && state !== "gave-up";
+			},
+			poll: (id) => this.#actors.get(id)?.tell({ type: "poll-usage" }),
+			onTick: (polled) => this.emit("usage-poll-tick", polled),
+			onError: (error) => this.emit("error", new Error(`usage poll lease: ${describeError(error)}`)),
 		});
 	}
 

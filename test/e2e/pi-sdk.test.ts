@@ -137,8 +137,9 @@ describe("pi SDK session with pi-dispatch", () => {
 			expect(provider?.auth.oauth?.name).toBe(PI_LOGIN_NAME);
 			const expired = { type: "oauth" as const, access: "a", refresh: "r", expires: 0, accountId: "x" };
 			expect(await provider?.auth.oauth?.refresh(expired, AbortSignal.timeout(5000))).toEqual(expired);
-			// The actors' first usage polls decide the order; wait for them.
+			// Usage decides the order: poll it now (actors start dormant) and wait for the answers.
 			const supervisor = await getRuntime(undefined as never).supervisor();
+			await supervisor.refreshUsage();
 			await eventually(() => expect(supervisor.accounts().every((a) => a.snapshot.usage)).toBe(true));
 			world.fake.setFault("acct-a", { kind: "usage-limit", resetsInSeconds: 1800 });
 			await session.prompt("say hi");

@@ -40,6 +40,8 @@ describe.skipIf(!HAS_TMUX)("interactive pi (tmux; skipped when tmux is not insta
 			async () => {
 				const text = await pi.screen();
 				expect(text).toMatch(/beta\s+-\s+plus\s+cooling down until/);
+				// The widget is live: both accounts' polled usage shows as it arrives.
+				expect(text).toMatch(/alpha\s+-\s+plus\s+available\s+0%/);
 				return text;
 			},
 			{ timeout: 10_000, interval: 100 },

@@ -63,6 +63,11 @@ export interface HarnessOptions {
 	fake?: FakeCodex;
 	/** pi-ai transport for the dispatcher (default "sse"). */
 	transport?: "sse" | "websocket" | "auto";
+	/**
+	 * Poll every account's usage before the first request (default true), so the policy sees real
+	 * usage; this activates every actor. False leaves the pool dormant, as a fresh pi process finds it.
+	 */
+	pollUsageFirst?: boolean;
 }
 
 /** Millisecond-scale settings so tests need no long waits; timing is never asserted. */
@@ -100,8 +105,10 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
 		{ actor: FAST_ACTOR, restart: { backoffMs: 10 }, random: () => 0, ...options.supervisor },
 	);
 	const supervisor = await runtime.supervisor();
-	// Each actor polls its usage at start; wait for those answers so the policy sees real usage.
-	await until(() => supervisor.accounts().every((view) => view.snapshot.usage || view.snapshot.lastError));
+	if (options.pollUsageFirst !== false) {
+		await supervisor.refreshUsage();
+		await until(() => supervisor.accounts().every((view) => view.snapshot.usage || view.snapshot.lastError));
+	}
 	const model = { ...getModel("openai-codex", TEST_MODEL_ID as never), baseUrl: fake.baseUrl };
 	return {
 		fake,

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ActorHandle } from "../../src/supervisor/actor-handle.ts";
-import { ACTOR_DEFAULTS, RESTART_DEFAULTS } from "../../src/supervisor/supervisor-options.ts";
+import { ACTIVATION_DEFAULTS, ACTOR_DEFAULTS, RESTART_DEFAULTS } from "../../src/supervisor/supervisor-options.ts";
 
 describe("the actor's TypeScript entry (a checkout without a build)", () => {
 	it("starts under Node's type stripping and answers a lease", async () => {
@@ -19,7 +19,7 @@ describe("the actor's TypeScript entry (a checkout without a build)", () => {
 			shared: {},
 			config: {
 				...ACTOR_DEFAULTS,
-				// Unreachable: the usage poll fails quietly; nothing here needs the network.
+				// Unreachable: nothing here needs the network.
 				codexBaseUrl: "http://127.0.0.1:9",
 				auth: {
 					tokenUrl: "http://127.0.0.1:9/oauth/token",
@@ -31,10 +31,11 @@ describe("the actor's TypeScript entry (a checkout without a build)", () => {
 				home,
 			},
 			restart: RESTART_DEFAULTS,
+			idleMs: ACTIVATION_DEFAULTS.idleMs,
 			workerUrl: new URL("../../workers/account-actor.ts", import.meta.url),
 		});
 		try {
-			await actor.start();
+			await actor.activate();
 			expect(actor.snapshot.state).toBe("ready");
 			expect(actor.snapshot.threadId).toBeGreaterThan(0);
 			await expect(actor.lease()).resolves.toMatchObject({ access: "not-a-real-token" });

@@ -1,19 +1,22 @@
 /**
  * Several pi processes share one store: real child processes, each with its own supervisor and
- * worker-thread actors, against one fake backend.
+ * (dormant until needed) worker-thread actors, against one fake backend.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { AccountStore } from "../../src/store/account-store.ts";
+import type { ActivationOptions } from "../../src/supervisor/supervisor-options.ts";
 import { type FakeCodex, startFakeCodex } from "../fake-codex/index.ts";
 import { DispatchChild } from "../helpers/child-process.ts";
 import { seedAccounts } from "../helpers/dispatch-harness.ts";
+import { eventually } from "../helpers/eventually.ts";
 
 let fake: FakeCodex | undefined;
 let home: string | undefined;
 let children: DispatchChild[] = [];
+const FOUR = ["acct-1", "acct-2", "acct-3", "acct-4"].map((accountId) => ({ accountId }));
 
 afterEach(async () => {
 	await Promise.all(children.map((c) => c.stop().catch(() => c.process.kill("SIGKILL"))));
@@ -22,11 +25,20 @@ afterEach(async () => {
 	if (home) await rm(home, { recursive: true, force: true });
 });
 
-async function setup(accounts: { accountId: string }[], edit?: Parameters<typeof seedAccounts>[2]["editRecord"]) {
+async function setup(
+	accounts: { accountId: string }[],
+	edit?: Parameters<typeof seedAccounts>[2]["editRecord"],
+	activation?: Partial<ActivationOptions>,
+) {
 	fake = await startFakeCodex();
 	home = await mkdtemp(join(tmpdir(), "pi-dispatch-mp-"));
 	await seedAccounts(new AccountStore({ home }), fake, { accounts, ...(edit ? { editRecord: edit } : {}) });
-	const env = { CHILD_HOME: home, CHILD_BASE_URL: fake.baseUrl, CHILD_TOKEN_URL: fake.tokenUrl };
+	const env = {
+		CHILD_HOME: home,
+		CHILD_BASE_URL: fake.baseUrl,
+		CHILD_TOKEN_URL: fake.tokenUrl,
+		...(activation ? { CHILD_ACTIVATION: JSON.stringify(activation) } : {}),
+	};
 	return (count: number) => {
 		const spawned = Array.from({ length: count }, () => new DispatchChild(env));
 		children.push(...spawned);
@@ -35,22 +47,23 @@ async function setup(accounts: { accountId: string }[], edit?: Parameters<typeof
 }
 
 describe("many pi processes, one account pool", () => {
-	it("8 processes × 3 accounts refreshing at the same moment → one token call per account, no reuse", {
+	it("8 processes × 3 dormant accounts whose tokens are due, asked at once → one token call per account, no reuse", {
 		timeout: 120_000,
 	}, async () => {
 		const spawn = await setup(
 			[{ accountId: "acct-1" }, { accountId: "acct-2" }, { accountId: "acct-3" }],
 			(record) => {
-				// Inside every actor's refresh margin: each of the 24 actors wants to refresh at start.
+				// Inside the refresh margin: the first request to each account needs its actor's refresh.
 				record.credentials.expiresAt = Date.now() + 10_000;
 			},
 		);
 		const procs = spawn(8);
-		// Barrier: every child has loaded and waits on stdin; then all start their actors together.
+		// Barrier: every child has loaded and waits on stdin; then all start together.
 		await Promise.all(procs.map((p) => p.next((m) => m.type === "listening")));
 		for (const p of procs) p.send({ cmd: "start" });
 		await Promise.all(procs.map((p) => p.next((m) => m.type === "started")));
-		for (const p of procs) p.send({ cmd: "ask", n: 1 });
+		// 24 requests at once, one per process and account: each activates its dormant actor to refresh.
+		for (const p of procs) p.send({ cmd: "ask", accounts: ["acct-1", "acct-2", "acct-3"] });
 		const answers = await Promise.all(procs.map((p) => p.next((m) => m.type === "asked")));
 		for (const answer of answers) expect(answer.errors).toEqual([]);
 		for (const id of ["acct-1", "acct-2", "acct-3"]) expect(fake!.tokenCallCount(id)).toBe(1);
@@ -59,6 +72,66 @@ describe("many pi processes, one account pool", () => {
 		// Every process ended up with the one new token: nobody got a 401 afterwards.
 		const unauthorized = fake!.requests.filter((r) => r.route === "responses" && r.status === 401);
 		expect(unauthorized.map((r) => ({ ...r, body: undefined }))).toEqual([]);
+	});
+
+	it("16 processes starting together with every token expired → 0 failed requests, one refresh", {
+		timeout: 180_000,
+	}, async () => {
+		const spawn = await setup(FOUR, (record) => {
+			record.credentials.expiresAt = Date.now() - 60_000;
+		});
+		for (const { accountId } of FOUR) fake!.expireAccessTokens(accountId);
+		const procs = spawn(16);
+		await Promise.all(procs.map((p) => p.next((m) => m.type === "listening")));
+		// Each process's first request arrives with its supervisor still starting.
+		for (const p of procs) {
+			p.send({ cmd: "start" });
+			p.send({ cmd: "ask", n: 1 });
+		}
+		const answers = await Promise.all(procs.map((p) => p.next((m) => m.type === "asked")));
+		for (const answer of answers) expect(answer.errors).toEqual([]);
+		expect(answers.flatMap((a) => a.texts as string[])).toHaveLength(16);
+		const tokenAnswers = fake!.requests.filter((r) => r.route === "token");
+		expect(tokenAnswers.every((r) => r.status === 200)).toBe(true);
+		for (const { accountId } of FOUR) expect(fake!.tokenCallCount(accountId)).toBeLessThanOrEqual(1);
+		// One account served everyone here: one actor thread per process at most, the others dormant.
+		for (const p of procs) p.send({ cmd: "threads" });
+		const threads = await Promise.all(procs.map((p) => p.next((m) => m.type === "threads")));
+		for (const t of threads) expect(t.threads).toBeLessThanOrEqual(1);
+	});
+
+	it("4 processes × 4 accounts with stale usage → one wham/usage poll per account in all", {
+		timeout: 120_000,
+	}, async () => {
+		// Every process looks for stale usage at once and then often; one account per look each.
+		const spawn = await setup(FOUR, undefined, { pollStartDelayMs: 0, pollTickMs: 50, pollsPerTick: 1 });
+		const procs = spawn(4);
+		await Promise.all(procs.map((p) => p.next((m) => m.type === "listening")));
+		for (const p of procs) p.send({ cmd: "start" });
+		const store = new AccountStore({ home: home! });
+		await eventually(async () => {
+			const { state } = await store.read();
+			for (const { accountId } of FOUR) expect(state[accountId]?.usage?.source).toBe("poll");
+		}, 60_000);
+		// Every process has since looked again (twice) and found nothing due.
+		const seen = procs.map((p) => p.messages.length);
+		await Promise.all(
+			procs.map((p, i) =>
+				p.next(
+					(m) =>
+						m.type === "poll-tick" && p.messages.indexOf(m) >= seen[i]! && (m.polled as string[]).length === 0,
+				),
+			),
+		);
+		await Promise.all(
+			procs.map((p, i) => {
+				const after = p.messages.length;
+				return p.next((m) => m.type === "poll-tick" && p.messages.indexOf(m) >= Math.max(after, seen[i]!));
+			}),
+		);
+		for (const { accountId } of FOUR) {
+			expect(fake!.requests.filter((r) => r.route === "usage" && r.accountId === accountId)).toHaveLength(1);
+		}
 	});
 
 	it("after P1 gets a 429 on A, P2..P8 send A nothing", async () => {

@@ -17,6 +17,7 @@ function view(id: string, snapshot: Partial<ActorSnapshot> = {}, weekly?: number
 			label: id,
 			state: "ready",
 			inFlight: 0,
+			activation: "active",
 			startedAt: NOW,
 			restarts: 0,
 			...(weekly !== undefined

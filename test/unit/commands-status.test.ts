@@ -21,6 +21,7 @@ function view(label: string, snapshot: Partial<ActorSnapshot>, extra: Partial<Ac
 			label,
 			state: "ready",
 			inFlight: 0,
+			activation: "active",
 			startedAt: NOW - 3 * MIN,
 			restarts: 0,
 			...snapshot,

@@ -92,14 +92,20 @@ const rows: Row[] = [
 		expected: { id: "b", reason: "soonest-weekly-reset" },
 	},
 	{
-		name: "restarting, crashed-out and starting actors are skipped",
-		candidates: [
-			account("a", { state: "restarting" }),
-			account("b", { state: "gave-up" }),
-			account("c", { state: "starting" }),
-			account("d", { usage: usage(70, 70) }),
-		],
+		name: "a crashed-out actor is skipped",
+		candidates: [account("b", { state: "gave-up", usage: usage(0, 0) }), account("d", { usage: usage(70, 70) })],
 		expected: { id: "d", reason: "soonest-weekly-reset" },
+	},
+	{
+		name: "a restarting actor's account is chosen (its lease waits for the new thread)",
+		candidates: [account("a", { state: "restarting", usage: usage(0, 0) }), account("d", { usage: usage(70, 70) })],
+		expected: { id: "a", reason: "untouched" },
+	},
+	{
+		name: "a starting actor's account is chosen (its lease waits for the one refresh)",
+		candidates: [account("c", { state: "starting" }), account("d", { usage: usage(70, 70) })],
+		input: { pinned: "c" },
+		expected: { id: "c", reason: "pinned" },
 	},
 	{
 		name: "all exhausted → nothing",
