@@ -25,7 +25,7 @@ export default function runActor({ port }: ActorTask): Promise<void> {
 		port.on("message", (message: SupervisorToActor) => {
 			if (message.v !== PROTOCOL_VERSION) {
 				// A stale worker file next to a newer supervisor: fail the task, do not guess.
-				actor?.stop();
+				void actor?.stop();
 				port.close();
 				reject(new Error(`actor speaks protocol ${PROTOCOL_VERSION}, supervisor sent ${String(message.v)}`));
 				return;
@@ -35,11 +35,15 @@ export default function runActor({ port }: ActorTask): Promise<void> {
 				actor.start();
 				return;
 			}
-			actor?.handle(message);
 			if (message.type === "shutdown") {
-				port.close();
-				resolve();
+				// Store writes still in flight reach disk first (bounded inside `stop`).
+				void (actor?.stop() ?? Promise.resolve()).finally(() => {
+					port.close();
+					resolve();
+				});
+				return;
 			}
+			actor?.handle(message);
 		});
 	});
 }

@@ -34,6 +34,14 @@ export interface ActorDeps {
 	persistShared(patch: SharedAccountState): Promise<void>;
 	persistNeedsLogin(reason: string): Promise<void>;
 	now(): number;
+	/** Why rotated tokens live only in memory (the store refused them), or undefined when saved. */
+	loginNotSaved?(): string | undefined;
+	/** True for credentials the store still holds but a refresh already spent (while not saved). */
+	isSpent?(credentials: AccountCredentials): boolean;
+	/** Called whenever `loginNotSaved` changes. */
+	onLoginSaveChange?(listener: () => void): void;
+	/** Flushes store writes in flight (bounded) and releases what the deps hold. */
+	close?(): Promise<void>;
 }
 
 type StartMessage = Extract<SupervisorToActor, { type: "start" }>;
@@ -77,6 +85,7 @@ export class AccountActor {
 		this.#startedAt = deps.now();
 		this.#freshUsage = new LRUCache({ max: 1, ttl: start.config.usageTtlMs, ttlAutopurge: false });
 		this.#adoptShared(start.shared);
+		deps.onLoginSaveChange?.(() => this.#publish());
 	}
 
 	/** Announces readiness and arms the timers. */
@@ -88,10 +97,11 @@ export class AccountActor {
 		this.#schedulePoll(this.#usage && this.#freshUsage.has("usage") ? this.#config.usagePollMs : 0);
 	}
 
-	stop(): void {
+	stop(): Promise<void> {
 		this.#stopped = true;
 		for (const timer of this.#timers.values()) clearTimeout(timer);
 		this.#timers.clear();
+		return this.#deps.close?.() ?? Promise.resolve();
 	}
 
 	handle(message: SupervisorToActor): void {
@@ -137,7 +147,7 @@ export class AccountActor {
 				void this.#poll();
 				return;
 			case "shutdown":
-				this.stop();
+				void this.stop();
 				return;
 			default: {
 				const unknown: never = message;
@@ -159,6 +169,7 @@ export class AccountActor {
 			restarts: this.#restarts,
 			...(this.#lastError !== undefined ? { lastError: this.#lastError, lastErrorAt: this.#lastErrorAt } : {}),
 			tokenExpiresAt: this.#credentials.expiresAt,
+			...(this.#deps.loginNotSaved?.() ? { loginNotSaved: this.#deps.loginNotSaved?.() } : {}),
 		};
 	}
 
@@ -233,6 +244,8 @@ export class AccountActor {
 	 * cleared: a store read older than our own "needs login" write must not revive a dead token.
 	 */
 	#adoptStored(credentials: AccountCredentials, needsLogin: { since: number; reason: string } | undefined): void {
+		// The store still holds the token a refresh spent (its write was refused): keep ours.
+		if (this.#deps.isSpent?.(credentials)) return;
 		const changed =
 			credentials.access !== this.#credentials.access || credentials.refresh !== this.#credentials.refresh;
 		if (!changed) {

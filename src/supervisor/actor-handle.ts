@@ -18,6 +18,7 @@ import {
 } from "../protocol/messages.ts";
 import { fromWireError } from "../protocol/wire-error.ts";
 import type { AccountRecord, SharedAccountState } from "../store/account-record.ts";
+import { releaseLeasesOfThread } from "../store/account-store.ts";
 import { RestartBudget, type RestartPolicyOptions } from "./restart-policy.ts";
 import { actorWorkerUrl } from "./worker-file.ts";
 
@@ -67,6 +68,8 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 	/** Between a crash and the new thread's `ready` (or giving up). */
 	#restarting = false;
 	readonly #outbox: SupervisorToActorBody[] = [];
+	/** The running actor task: settles once the actor flushed its writes after `shutdown`. */
+	#task: Promise<unknown> | undefined;
 
 	constructor(options: ActorHandleOptions) {
 		super();
@@ -162,7 +165,12 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 		this.#stopping = true;
 		this.#send({ type: "shutdown" });
 		this.#rejectPending(new ActorCrashedError(`${this.#snapshot.label}: actor stopped`));
+		// Let the actor flush its store writes (it bounds that at 200 ms), then end the thread and
+		// drop any lease it still held (a terminated thread cannot release its own).
+		const threadId = this.#pool.threads[0]?.threadId;
+		await Promise.race([this.#task?.catch(() => undefined), new Promise((r) => setTimeout(r, 300).unref())]);
 		await this.#pool.destroy().catch(() => undefined);
+		if (threadId !== undefined) await releaseLeasesOfThread(this.#options.config.home, threadId);
 		this.removeAllListeners();
 	}
 
@@ -197,12 +205,16 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 		});
 		// The port must not keep pi alive on its own; the pool is destroyed on shutdown.
 		port1.unref();
+		const threadId = this.#pool.threads[0]?.threadId;
 		const task = this.#pool.run({ port: port2 }, { transferList: [port2] });
+		this.#task = task;
 		task.then(
 			() => undefined,
 			(error: unknown) => {
 				clearTimeout(timeout);
 				const crash = new ActorCrashedError(`${this.#account.label}: actor crashed: ${describeError(error)}`);
+				const deadThread = this.#snapshot.threadId ?? threadId;
+				if (deadThread !== undefined && !this.#stopping) void releaseLeasesOfThread(this.#options.config.home, deadThread);
 				readyReject(crash);
 				// Before `ready` the spawner (start or the restart retry) owns the failure; leases
 				// handed to this thread will get no answer.
