@@ -34,6 +34,8 @@ export interface AccountStoreOptions {
 	busyTimeoutMs?: number;
 	/** Told how long each lock took to get (benchmarks, diagnostics). */
 	onLockWait?: (info: LockWaitInfo) => void;
+	/** Off in tests of the poll path (file systems where fs.watch is deaf). Default on. */
+	useFsWatch?: boolean;
 }
 
 const DIR_MODE = 0o700;
@@ -426,7 +428,7 @@ export class AccountStore {
 	#mapError(error: unknown, op: "open" | "read" | "write"): Error {
 		if (error instanceof DispatchError) return error;
 		// The caller's own errors (a throwing mutate) pass through untouched.
-		if (sqliteCode(error) === undefined && typeof (error as NodeJS.ErrnoException)?.code !== "string")
+		if (sqliteCode(error) === undefined && typeof (error as NodeJS.ErrnoException)?.syscall !== "string")
 			return error as Error;
 		if (isCorruptError(error)) {
 			this.#db?.close();
@@ -446,7 +448,7 @@ export class AccountStore {
 	}
 
 	#ensureWatcher(): void {
-		if (this.#watcher) return;
+		if (this.#watcher || this.#options.useFsWatch === false) return;
 		try {
 			this.#watcher = watch(this.home, { persistent: false }, (_event, name) => {
 				const n = name?.toString();

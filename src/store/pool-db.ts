@@ -6,6 +6,7 @@
 import { chmodSync, existsSync, readFileSync, renameSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { AccountRecord, StoreData } from "./account-record.ts";
+import { keepCopy } from "./keep-copy.ts";
 import { migrate } from "./migrate.ts";
 import { type Database, SQLITE_CORRUPT, SQLITE_NOTADB, sqlite, sqliteCode } from "./sqlite.ts";
 import { StoreCorruptError, StoreFutureSchemaError } from "./store-errors.ts";
@@ -100,12 +101,22 @@ function readLegacy(home: string): StoreData | undefined {
 		raw = JSON.parse(bytes.toString("utf8").replace(/^\uFEFF/, ""));
 	} catch {
 		// The parser's message quotes the input (tokens): a fixed reason only. The file stays as it is.
-		throw new StoreCorruptError(file, bytes.length === 0 ? "empty file" : "not valid JSON, truncated or damaged", file);
+		throw corrupt(file, bytes, bytes.length === 0 ? "empty file" : "not valid JSON, truncated or damaged");
 	}
 	const result = migrate(raw, Date.now());
-	if (!result.ok && result.kind === "future") throw new StoreFutureSchemaError(file, result.schema, DB_SCHEMA);
-	if (!result.ok) throw new StoreCorruptError(file, result.reason, file);
+	if (!result.ok && result.kind === "future") throw new StoreFutureSchemaError(file, result.schema, 1);
+	if (!result.ok) throw corrupt(file, bytes, result.reason);
 	return result.data;
+}
+
+function corrupt(file: string, bytes: Buffer, reason: string): StoreCorruptError {
+	let backup: string | undefined;
+	try {
+		backup = keepCopy(file, bytes, "corrupt");
+	} catch {
+		backup = undefined;
+	}
+	return new StoreCorruptError(file, reason, backup);
 }
 
 /** After a committed import: the old file is kept, renamed, out of every old reader's way. */
