@@ -48,6 +48,11 @@ function refresh(state: FakeState, p: Record<string, string>): ErrorReply {
 	const result = state.tokens.consumeRefresh(p.refresh_token ?? "");
 	if (result.kind === "unknown") return invalidGrant("Invalid refresh token");
 	if (result.kind === "reused") return refreshTokenReused();
+	if (state.token.fault === "foreign") {
+		const other =
+			state.token.foreignAccountId ?? [...state.accounts.keys()].find((id) => id !== result.accountId) ?? "acct-x";
+		return tokenReply(state, other);
+	}
 	return tokenReply(state, result.accountId);
 }
 
