@@ -4,9 +4,26 @@ import { isAbsolute, join } from "node:path";
 import { DispatchError } from "../errors.ts";
 import type { AccountCredentials, StoreData } from "./account-record.ts";
 import { keepCopyOf } from "./keep-copy.ts";
-import { type LeaseHolder, listLeases, releaseLease, releaseThreadLeases, renewLease, tryTakeLease } from "./leases.ts";
+import {
+	type LeaseHolder,
+	listLeases,
+	markHeld,
+	releaseLease,
+	releaseThreadLeases,
+	renewLease,
+	tryTakeLease,
+} from "./leases.ts";
 import { readPending, removePending, writePending } from "./pending-save.ts";
-import { DB_NAME, isCorruptError, LEGACY_NAME, isDirectoryAt, openPoolDb, readData, retireLegacy, writeData } from "./pool-db.ts";
+import {
+	DB_NAME,
+	isCorruptError,
+	isDirectoryAt,
+	LEGACY_NAME,
+	openPoolDb,
+	readData,
+	retireLegacy,
+	writeData,
+} from "./pool-db.ts";
 import { newOwner } from "./process-identity.ts";
 import type { Database } from "./sqlite.ts";
 import { errorCodeName, SQLITE_CANTOPEN, sqliteCode } from "./sqlite.ts";
@@ -240,6 +257,7 @@ export class AccountStore {
 			}
 			await this.#nextChange(Math.min(LEASE_RECHECK_MS, timeoutMs - waited));
 		}
+		markHeld(owner, true);
 		this.#publishWait({ lockPath, waitedMs: performance.now() - asked, attempts });
 		const lost = new AbortController();
 		const renew = setInterval(
@@ -260,8 +278,19 @@ export class AccountStore {
 			return result;
 		} finally {
 			clearInterval(renew);
-			await this.#serialTx((db) => releaseLease(db, name, owner)).catch(() => undefined);
+			markHeld(owner, false);
+			// A refused release (read-only folder) leaves a row that this thread takes over at its next
+			// attempt, that others take over once it expires or this process is gone; retry it meanwhile.
+			await this.#serialTx((db) => releaseLease(db, name, owner)).catch(() => this.#releaseLater(name, owner));
 		}
+	}
+
+	#releaseLater(name: string, owner: ReturnType<typeof newOwner>, delayMs = 500): void {
+		setTimeout(() => {
+			void this.#serialTx((db) => releaseLease(db, name, owner)).catch(() => {
+				if (delayMs < 30_000) this.#releaseLater(name, owner, delayMs * 2);
+			});
+		}, delayMs).unref();
 	}
 
 	/** Releases every lease held by a (terminated) worker thread of this process. */
@@ -443,7 +472,8 @@ export class AccountStore {
 		}
 		if (isDirectoryAt(this.file)) return new StoreReadError(this.file, "EISDIR", { cause: error });
 		const code = errorCodeName(error);
-		if (op === "read" && sqliteCode(error) !== SQLITE_CANTOPEN) return new StoreReadError(this.file, code, { cause: error });
+		if (op === "read" && sqliteCode(error) !== SQLITE_CANTOPEN)
+			return new StoreReadError(this.file, code, { cause: error });
 		return new StoreWriteError(this.file, code, { cause: error });
 	}
 

@@ -5,6 +5,7 @@
  * holder) only decides for holders on another host. Every function runs inside the caller's
  * write transaction, except where noted.
  */
+import { threadId } from "node:worker_threads";
 import { type LeaseOwner, ownerIsDead, thisProcess } from "./process-identity.ts";
 import type { Database } from "./sqlite.ts";
 
@@ -35,7 +36,29 @@ function ownerOf(row: LeaseRow): Omit<LeaseOwner, "nonce"> {
 	};
 }
 
-/** Takes the lease when it is free, expired, or held by a dead process; otherwise returns its holder. */
+/** Nonces of the leases this thread holds right now (a row of this thread not in here is left over). */
+const heldHere = new Set<string>();
+
+export function markHeld(owner: LeaseOwner, held: boolean): void {
+	if (held) heldHere.add(owner.nonce);
+	else heldHere.delete(owner.nonce);
+}
+
+function leftOverHere(row: LeaseRow): boolean {
+	const me = thisProcess();
+	return (
+		row.pid === me.pid &&
+		row.start_time === me.startTime &&
+		row.host === me.host &&
+		row.thread_id === threadId &&
+		!heldHere.has(row.nonce)
+	);
+}
+
+/**
+ * Takes the lease when it is free, expired, held by a dead process, or left over by this very
+ * thread (a release the database refused); otherwise returns its holder.
+ */
 export function tryTakeLease(
 	db: Database,
 	name: string,
@@ -44,7 +67,7 @@ export function tryTakeLease(
 	now: number,
 ): { taken: true } | { taken: false; holder: LeaseHolder } {
 	const row = db.prepare("SELECT * FROM leases WHERE name = ?").get(name) as unknown as LeaseRow | undefined;
-	if (row && row.expires_at > now && !ownerIsDead(ownerOf(row))) {
+	if (row && row.expires_at > now && !ownerIsDead(ownerOf(row)) && !leftOverHere(row)) {
 		return {
 			taken: false,
 			holder: { pid: row.pid, host: row.host, threadId: row.thread_id, expiresAt: row.expires_at },

@@ -14,7 +14,10 @@ export function sqlite(): SqliteModule {
 	process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
 		const text = typeof warning === "string" ? warning : warning.message;
 		const type = typeof rest[0] === "string" ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
-		if ((type === "ExperimentalWarning" || warning instanceof Error) && /^SQLite is an experimental feature/.test(text))
+		if (
+			(type === "ExperimentalWarning" || warning instanceof Error) &&
+			/^SQLite is an experimental feature/.test(text)
+		)
 			return;
 		return (emit as (...args: unknown[]) => void).call(process, warning, ...rest);
 	}) as typeof process.emitWarning;

@@ -214,7 +214,8 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 				clearTimeout(timeout);
 				const crash = new ActorCrashedError(`${this.#account.label}: actor crashed: ${describeError(error)}`);
 				const deadThread = this.#snapshot.threadId ?? threadId;
-				if (deadThread !== undefined && !this.#stopping) void releaseLeasesOfThread(this.#options.config.home, deadThread);
+				if (deadThread !== undefined && !this.#stopping)
+					void releaseLeasesOfThread(this.#options.config.home, deadThread);
 				readyReject(crash);
 				// Before `ready` the spawner (start or the restart retry) owns the failure; leases
 				// handed to this thread will get no answer.

@@ -133,33 +133,37 @@ describe("AccountStore across real processes", () => {
 	it.each([
 		["the database's write lock (mid-transaction)", "data"],
 		["an account's refresh lease", "account:acct-a"],
-	])("kill -9 of a process holding %s → another gets it within 1 s, data intact", { timeout: 30_000 }, async (_, kind) => {
-		const store = new AccountStore({ home: await tempHome() });
-		await store.update((d) => {
-			d.accounts.push(account("acct-a"), account("acct-b"));
-		});
-		const before = await store.read();
-		const holder = start("hold-lock-child.ts", [store.home, kind]);
-		await holder.next("holding");
-		holder.proc.kill("SIGKILL");
-		expect((await holder.exited).signal).toBe("SIGKILL");
-
-		const started = performance.now();
-		if (kind === "data") {
+	])(
+		"kill -9 of a process holding %s → another gets it within 1 s, data intact",
+		{ timeout: 30_000 },
+		async (_, kind) => {
+			const store = new AccountStore({ home: await tempHome() });
 			await store.update((d) => {
-				d.accounts.push(account("acct-c"));
+				d.accounts.push(account("acct-a"), account("acct-b"));
 			});
-		} else {
-			await store.withAccountLock("acct-a", async () => {});
-		}
-		const recovery = performance.now() - started;
-		console.log(`[store] ${kind} of a killed holder taken over after ${recovery.toFixed(1)} ms`);
-		expect(recovery).toBeLessThan(1000);
-		const after = await store.read();
-		expect(after.state.intruder).toBeUndefined();
-		expect(after.accounts.slice(0, 2)).toEqual(before.accounts);
-		expect(await store.leases()).toEqual([]);
-	});
+			const before = await store.read();
+			const holder = start("hold-lock-child.ts", [store.home, kind]);
+			await holder.next("holding");
+			holder.proc.kill("SIGKILL");
+			expect((await holder.exited).signal).toBe("SIGKILL");
+
+			const started = performance.now();
+			if (kind === "data") {
+				await store.update((d) => {
+					d.accounts.push(account("acct-c"));
+				});
+			} else {
+				await store.withAccountLock("acct-a", async () => {});
+			}
+			const recovery = performance.now() - started;
+			console.log(`[store] ${kind} of a killed holder taken over after ${recovery.toFixed(1)} ms`);
+			expect(recovery).toBeLessThan(1000);
+			const after = await store.read();
+			expect(after.state.intruder).toBeUndefined();
+			expect(after.accounts.slice(0, 2)).toEqual(before.accounts);
+			expect(await store.leases()).toEqual([]);
+		},
+	);
 
 	it("kill -9 in the middle of a loop of large writes → always a valid pool with every account", {
 		timeout: 90_000,

@@ -65,7 +65,7 @@ describe("AccountStore read/update", () => {
 	it.each([
 		["empty", ""],
 		["relative", "pi-dispatch"],
-	])("refuses an %s home with one line (HOME=\"\" would put tokens in the current folder)", (_, home) => {
+	])('refuses an %s home with one line (HOME="" would put tokens in the current folder)', (_, home) => {
 		expect(() => new AccountStore({ home })).toThrow(
 			expect.objectContaining({ name: "StoreHomeError", code: "E_STORE_HOME" }),
 		);

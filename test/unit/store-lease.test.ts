@@ -14,13 +14,12 @@ async function seeded(options: Partial<ConstructorParameters<typeof AccountStore
 	return store;
 }
 
-/** Writes a lease row as another holder would have left it. */
+/** Writes a lease row as another holder (thread 99, not this one) would have left it. */
 function plantLease(store: AccountStore, row: { host?: string; pid: number; startTime?: string; expiresInMs: number }) {
-
 	const db = new (sqlite().DatabaseSync)(store.file);
 	const boot = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
 	db.prepare(
-		"INSERT OR REPLACE INTO leases(name, host, boot_id, pid, start_time, thread_id, nonce, expires_at) VALUES (?, ?, ?, ?, ?, 0, 'x', ?)",
+		"INSERT OR REPLACE INTO leases(name, host, boot_id, pid, start_time, thread_id, nonce, expires_at) VALUES (?, ?, ?, ?, ?, 99, 'x', ?)",
 	).run("refresh:acct-a", row.host ?? hostname(), boot, row.pid, row.startTime ?? "1", Date.now() + row.expiresInMs);
 	db.close();
 }
@@ -85,6 +84,18 @@ describe("AccountStore leases (withAccountLock)", () => {
 	])("takes over at once a lease held on this host by a process %s", async (_, holder) => {
 		const store = await seeded();
 		plantLease(store, { ...holder, expiresInMs: 60_000 });
+		const started = performance.now();
+		await store.withAccountLock("acct-a", async () => {});
+		expect(performance.now() - started).toBeLessThan(200);
+	});
+
+	it("takes over a row this thread left behind (its release was refused) instead of waiting for itself", async () => {
+		const store = await seeded();
+		const db = new (sqlite().DatabaseSync)(store.file);
+		db.prepare(
+			"INSERT INTO leases(name, host, boot_id, pid, start_time, thread_id, nonce, expires_at) SELECT 'refresh:acct-a', host, boot_id, pid, start_time, ?, 'gone', ? FROM (SELECT ? AS host, '' AS boot_id, ? AS pid, ? AS start_time)",
+		).run(threadId, Date.now() + 60_000, hostname(), process.pid, readStart(process.pid));
+		db.close();
 		const started = performance.now();
 		await store.withAccountLock("acct-a", async () => {});
 		expect(performance.now() - started).toBeLessThan(200);

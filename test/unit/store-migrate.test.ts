@@ -2,9 +2,9 @@ import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { AccountStore } from "../../src/store/account-store.ts";
+import { CURRENT_SCHEMA, migrate } from "../../src/store/migrate.ts";
 import { sqlite } from "../../src/store/sqlite.ts";
 import { peekDb } from "../fixtures/store/db-peek.ts";
-import { CURRENT_SCHEMA, migrate } from "../../src/store/migrate.ts";
 import { account, tempHome } from "../fixtures/store/sample-data.ts";
 
 const legacy = [

@@ -20,24 +20,27 @@ async function storeWithOneAccount(): Promise<{ store: AccountStore; before: unk
 }
 
 describe("write failures leave the pool untouched", () => {
-	it.skipIf(!isRoot)("read-only home and database, written by a non-root child → one-line StoreWriteError", async () => {
-		const { store, before } = await storeWithOneAccount();
-		await chmod(dirname(store.home), 0o755);
-		for (const name of ["", "pool.db", "pool.db-wal", "pool.db-shm"]) {
-			await chown(join(store.home, name), NOBODY, NOBODY).catch(() => undefined);
-		}
-		await chmod(store.file, 0o400);
-		await chmod(store.home, 0o500);
-		const child = spawnChild("one-update-child.ts", [store.home, "b", "16"], { uid: NOBODY });
-		const error = await child.next("error");
-		expect(error).toMatchObject({ name: "StoreWriteError", code: "E_STORE_WRITE" });
-		expect(error.errnoCode).toMatch(/^SQLITE_(READONLY|CANTOPEN|IOERR)$/);
-		expect(error.message).toContain(`cannot write ${store.file}: `);
-		expect(error.message).not.toContain("\n");
-		expect((await child.exited).code).toBe(1);
-		await chmod(store.home, 0o700);
-		expect(peekDb(store.file)).toEqual(before);
-	});
+	it.skipIf(!isRoot)(
+		"read-only home and database, written by a non-root child → one-line StoreWriteError",
+		async () => {
+			const { store, before } = await storeWithOneAccount();
+			await chmod(dirname(store.home), 0o755);
+			for (const name of ["", "pool.db", "pool.db-wal", "pool.db-shm"]) {
+				await chown(join(store.home, name), NOBODY, NOBODY).catch(() => undefined);
+			}
+			await chmod(store.file, 0o400);
+			await chmod(store.home, 0o500);
+			const child = spawnChild("one-update-child.ts", [store.home, "b", "16"], { uid: NOBODY });
+			const error = await child.next("error");
+			expect(error).toMatchObject({ name: "StoreWriteError", code: "E_STORE_WRITE" });
+			expect(error.errnoCode).toMatch(/^SQLITE_(READONLY|CANTOPEN|IOERR)$/);
+			expect(error.message).toContain(`cannot write ${store.file}: `);
+			expect(error.message).not.toContain("\n");
+			expect((await child.exited).code).toBe(1);
+			await chmod(store.home, 0o700);
+			expect(peekDb(store.file)).toEqual(before);
+		},
+	);
 
 	it("home below a regular file → StoreWriteError ENOTDIR (no permissions involved)", async () => {
 		const base = dirname(await tempHome());
