@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { chmodSync, existsSync, type FSWatcher, mkdirSync, statSync, watch } from "node:fs";
 import { isAbsolute, join } from "node:path";
+import { isMainThread } from "node:worker_threads";
 import { DispatchError } from "../errors.ts";
 import type { AccountCredentials, StoreData } from "./account-record.ts";
 import { keepCopyOf } from "./keep-copy.ts";
@@ -9,6 +10,7 @@ import {
 	listLeases,
 	markHeld,
 	releaseLease,
+	releaseProcessLeases,
 	releaseThreadLeases,
 	renewLease,
 	tryTakeLease,
@@ -26,7 +28,7 @@ import {
 } from "./pool-db.ts";
 import { newOwner } from "./process-identity.ts";
 import type { Database } from "./sqlite.ts";
-import { errorCodeName, SQLITE_CANTOPEN, sqliteCode } from "./sqlite.ts";
+import { errorCodeName, SQLITE_CANTOPEN, sqlite, sqliteCode } from "./sqlite.ts";
 import { type LockWaitInfo, lockWaitChannel, type StoreWriteEvent, storeWriteChannel } from "./store-diagnostics.ts";
 import {
 	StoreCorruptError,
@@ -392,6 +394,7 @@ export class AccountStore {
 			throw this.#mapError(error, "open");
 		}
 		this.#db = db;
+		sweepOnExit(this.file);
 		retireLegacy(this.home, db);
 		tighten(this.file);
 		this.#mergePending(db);
@@ -538,6 +541,29 @@ export async function releaseLeasesOfThread(home: string, threadId: number): Pro
 	} finally {
 		store?.close();
 	}
+}
+
+/** Databases this process opened; on exit (normal end, process.exit from a signal handler) their leases of this process go. */
+const openedHere = new Set<string>();
+
+function sweepOnExit(file: string): void {
+	if (!isMainThread || openedHere.has(file)) return;
+	if (openedHere.size === 0) {
+		process.once("exit", () => {
+			for (const path of openedHere) {
+				if (!existsSync(path)) continue;
+				try {
+					const db = new (sqlite().DatabaseSync)(path);
+					db.exec("PRAGMA busy_timeout = 200");
+					releaseProcessLeases(db);
+					db.close();
+				} catch {
+					// Best effort: a lease of a dead process is taken over at the next look anyway.
+				}
+			}
+		});
+	}
+	openedHere.add(file);
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

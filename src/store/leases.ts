@@ -112,3 +112,12 @@ export function listLeases(db: Database): ({ name: string } & LeaseHolder)[] {
 		expiresAt: row.expires_at,
 	}));
 }
+
+/** Deletes every lease of this process (any thread): the last thing a process does on its way out. */
+export function releaseProcessLeases(db: Database): number {
+	const me = thisProcess();
+	const result = db
+		.prepare("DELETE FROM leases WHERE host = ? AND pid = ? AND start_time = ?")
+		.run(me.host, me.pid, me.startTime);
+	return Number(result.changes);
+}

@@ -69,18 +69,19 @@ describe.concurrent("pi -p with pi-dispatch", () => {
 		expectOneLineErrors(world, result);
 	});
 
-	it("names a corrupt accounts file in one line, keeps it and a backup, and answers nothing", async ({ world }) => {
+	it("names a corrupt pool database in one line, keeps it and a backup, and answers nothing", async ({ world }) => {
 		await world.seed([{ accountId: "acct-a" }]);
-		await writeFile(world.store.file, '{"schema": 1, "accounts": [');
+		world.store.close();
+		await writeFile(world.store.file, '{"schema": 1, "accounts": ['.repeat(100));
 		const result = await runPrint(world, "say hi");
 		expect(result.code).toBe(1);
 		const lines = result.stderr.trim().split("\n");
 		expect(lines.length).toBeLessThanOrEqual(2);
-		for (const line of lines) expect(line).toContain(`${world.store.file} is unreadable (not valid JSON`);
+		for (const line of lines) expect(line).toContain(`${world.store.file} is unreadable (file is not a database)`);
 		expect(result.stdout).toBe("");
 		const kept = await readdir(world.home);
-		expect(kept).toContain("accounts.json");
-		expect(kept.some((name) => name.startsWith("accounts.json") && name.includes("corrupt"))).toBe(true);
+		expect(kept).toContain("pool.db");
+		expect(kept.some((name) => name.startsWith("pool.db.corrupt-"))).toBe(true);
 		expectOneLineErrors(world, result);
 	});
 
