@@ -13,6 +13,7 @@ import {
 	releaseProcessLeases,
 	releaseThreadLeases,
 	renewLease,
+	sweepDeadLeases,
 	tryTakeLease,
 } from "./leases.ts";
 import { readPending, removePending, writePending } from "./pending-save.ts";
@@ -28,7 +29,7 @@ import {
 } from "./pool-db.ts";
 import { newOwner } from "./process-identity.ts";
 import type { Database } from "./sqlite.ts";
-import { errorCodeName, SQLITE_CANTOPEN, sqlite, sqliteCode } from "./sqlite.ts";
+import { errorCodeName, SQLITE_BUSY, SQLITE_CANTOPEN, sqlite, sqliteCode } from "./sqlite.ts";
 import { type LockWaitInfo, lockWaitChannel, type StoreWriteEvent, storeWriteChannel } from "./store-diagnostics.ts";
 import {
 	StoreCorruptError,
@@ -157,7 +158,7 @@ export class AccountStore {
 		let lockedAt = 0;
 		try {
 			const db = this.#open();
-			db.exec("BEGIN IMMEDIATE");
+			this.#begin(db);
 			lockedAt = performance.now();
 			this.#publishWait({ lockPath: this.file, waitedMs: lockedAt - asked, attempts: 1 });
 			let committed = false;
@@ -200,18 +201,20 @@ export class AccountStore {
 		let last: unknown;
 		for (let attempt = 0; attempt <= retries; attempt++) {
 			try {
-				return await this.update((data) => {
-					const record = data.accounts.find((a) => a.id === accountId);
-					if (!record) return { saved: false as const, conflict: true as const };
-					if (record.credentials.refresh !== replaces) {
-						if (record.credentials.refresh === credentials.refresh) return { saved: true as const };
-						return { saved: false as const, conflict: true as const, current: record.credentials };
-					}
-					record.credentials = { ...credentials };
-					record.updatedAt = Date.now();
-					delete record.needsLogin;
-					return { saved: true as const };
-				});
+				return await this.#durably(() =>
+					this.update((data) => {
+						const record = data.accounts.find((a) => a.id === accountId);
+						if (!record) return { saved: false as const, conflict: true as const };
+						if (record.credentials.refresh !== replaces) {
+							if (record.credentials.refresh === credentials.refresh) return { saved: true as const };
+							return { saved: false as const, conflict: true as const, current: record.credentials };
+						}
+						record.credentials = { ...credentials };
+						record.updatedAt = Date.now();
+						delete record.needsLogin;
+						return { saved: true as const };
+					}),
+				);
 			} catch (error) {
 				last = error;
 				if (!(error instanceof StoreWriteError)) break;
@@ -224,6 +227,17 @@ export class AccountStore {
 			return { saved: false, reason, sideFile };
 		} catch (error) {
 			return { saved: false, reason: `${reason}; side file refused too (${errorCodeName(error)})` };
+		}
+	}
+
+	/** Runs `fn` with every commit fsynced (synchronous=FULL): a rotated token survives power loss too. */
+	async #durably<T>(fn: () => Promise<T>): Promise<T> {
+		const db = this.#open();
+		db.exec("PRAGMA synchronous = FULL");
+		try {
+			return await fn();
+		} finally {
+			db.exec("PRAGMA synchronous = NORMAL");
 		}
 	}
 
@@ -244,22 +258,29 @@ export class AccountStore {
 		const asked = performance.now();
 		let attempts = 0;
 		let holder: LeaseHolder | undefined;
-		for (;;) {
-			attempts++;
-			const outcome = await this.#serialTx((db) => tryTakeLease(db, name, owner, ttl, Date.now()));
-			if (outcome.taken) break;
-			holder = outcome.holder;
-			const waited = performance.now() - asked;
-			if (waited >= timeoutMs) {
-				throw new StoreLockTimeoutError(lockPath, Math.round(waited), {
-					pid: holder.pid,
-					hostname: holder.host,
-					acquiredAt: holder.expiresAt - ttl,
-				});
-			}
-			await this.#nextChange(Math.min(LEASE_RECHECK_MS, timeoutMs - waited));
-		}
+		// Counted as this thread's from the first attempt: a row of ours is never "left over" while
+		// its acquisition is still resolving.
 		markHeld(owner, true);
+		try {
+			for (;;) {
+				attempts++;
+				const outcome = await this.#serialTx((db) => tryTakeLease(db, name, owner, ttl, Date.now()));
+				if (outcome.taken) break;
+				holder = outcome.holder;
+				const waited = performance.now() - asked;
+				if (waited >= timeoutMs) {
+					throw new StoreLockTimeoutError(lockPath, Math.round(waited), {
+						pid: holder.pid,
+						hostname: holder.host,
+						acquiredAt: holder.expiresAt - ttl,
+					});
+				}
+				await this.#nextChange(Math.min(LEASE_RECHECK_MS, timeoutMs - waited));
+			}
+		} catch (error) {
+			markHeld(owner, false);
+			throw error;
+		}
 		this.#publishWait({ lockPath, waitedMs: performance.now() - asked, attempts });
 		const lost = new AbortController();
 		const renew = setInterval(
@@ -360,7 +381,7 @@ export class AccountStore {
 	async #serialTx<T>(fn: (db: Database) => T): Promise<T> {
 		try {
 			const db = this.#open();
-			db.exec("BEGIN IMMEDIATE");
+			this.#begin(db);
 			try {
 				const result = fn(db);
 				db.exec("COMMIT");
@@ -374,8 +395,22 @@ export class AccountStore {
 		}
 	}
 
+	/**
+	 * Takes the write lock. SQLite's own busy handler sleeps 50–100 ms between tries once it has
+	 * waited a while, long after a short transaction has ended; this tries every millisecond
+	 * instead (the wait blocks this thread, as SQLite's would), up to the busy timeout.
+	 */
 	#begin(db: Database): void {
-		db.exec("BEGIN IMMEDIATE");
+		const deadline = performance.now() + (this.#options.busyTimeoutMs ?? 10_000);
+		for (;;) {
+			try {
+				db.exec("BEGIN IMMEDIATE");
+				return;
+			} catch (error) {
+				if (sqliteCode(error) !== SQLITE_BUSY || performance.now() >= deadline) throw error;
+				Atomics.wait(sleeper, 0, 0, 1);
+			}
+		}
 	}
 
 	#dataVersion(): number {
@@ -398,6 +433,14 @@ export class AccountStore {
 		retireLegacy(this.home, db);
 		tighten(this.file);
 		this.#mergePending(db);
+		// Rows of holders killed outright (kill -9, Ctrl-C with no handler) are inert; drop them.
+		try {
+			db.exec("BEGIN IMMEDIATE");
+			sweepDeadLeases(db);
+			db.exec("COMMIT");
+		} catch {
+			rollback(db);
+		}
 		return db;
 	}
 
@@ -565,6 +608,8 @@ function sweepOnExit(file: string): void {
 	}
 	openedHere.add(file);
 }
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
 	return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";

@@ -121,3 +121,12 @@ export function releaseProcessLeases(db: Database): number {
 		.run(me.host, me.pid, me.startTime);
 	return Number(result.changes);
 }
+
+/** Deletes the rows of holders that are certainly dead (this host, pid gone or reused); returns how many. */
+export function sweepDeadLeases(db: Database): number {
+	const rows = db.prepare("SELECT * FROM leases").all() as unknown as (LeaseRow & { name: string })[];
+	const dead = rows.filter((row) => ownerIsDead(ownerOf(row)));
+	const remove = db.prepare("DELETE FROM leases WHERE name = ? AND nonce = ?");
+	for (const row of dead) remove.run(row.name, row.nonce);
+	return dead.length;
+}

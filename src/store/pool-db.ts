@@ -1,5 +1,5 @@
 /**
- * The pool database `<home>/pool.db`: opening it (WAL, busy timeout, synchronous=FULL), its
+ * The pool database `<home>/pool.db`: opening it (WAL, busy timeout, synchronous=NORMAL), its
  * schema, the one-time import of an old `accounts.json`, and StoreData in and out of its rows.
  * Row content is validated with store-shape.ts, so problems are named by path, never by value.
  */
@@ -50,9 +50,10 @@ export function openPoolDb(home: string, busyTimeoutMs: number): Database {
 				if (isCorruptError(error) || attempt >= 50) throw error;
 			}
 		}
-		// FULL: the WAL is fsynced at every commit. NORMAL already survives kill -9 (the OS has the
-		// write); FULL also survives power loss, which matters for a rotated single-use refresh token.
-		db.exec("PRAGMA synchronous = FULL");
+		// NORMAL in WAL mode: a commit is in the OS's hands when it returns, so it survives kill -9;
+		// only a power loss or kernel crash can take back the last commits. Saving rotated tokens
+		// switches to FULL (fsync per commit) around that one transaction (AccountStore.saveRotation).
+		db.exec("PRAGMA synchronous = NORMAL");
 		const schema = readSchema(db);
 		if (schema === undefined) initialize(db, home);
 		else if (schema > DB_SCHEMA) throw new StoreFutureSchemaError(file, schema, DB_SCHEMA);
