@@ -144,7 +144,7 @@ function lines(f: Figures): Line[] {
 			value: `event-loop delay ${ms(f.loopDelayMs.p50)} p50 / ${ms(f.loopDelayMs.p99)} p99`,
 		},
 		{ figure: "  the same read, before the children start", stats: f.idleReadMs, value: "bench process, sequential" },
-		{ figure: "stat gate before routing (alternative)", stats: f.statMs, value: "statSync; readFileSync on change" },
+		{ figure: "stat gate before routing (alternative)", stats: f.statMs, value: "statSync of pool.db-wal; a read-only query on change" },
 		...lockLines("streams", lw.run),
 		...lockLines("start-up", lw.startup),
 		{
@@ -168,7 +168,7 @@ function lockLines(phase: string, l: LockSummary): Line[] {
 		{
 			figure: `  lock held per write (${phase})`,
 			stats: l.holdMs,
-			value: "read → fsync'd, renamed (before release)",
+			value: "BEGIN IMMEDIATE → committed",
 		},
 	];
 	if (l.account.count > 0) rows.push({ figure: `lock wait, refresh locks (${phase})`, stats: l.account });
