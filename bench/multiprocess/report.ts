@@ -144,7 +144,11 @@ function lines(f: Figures): Line[] {
 			value: `event-loop delay ${ms(f.loopDelayMs.p50)} p50 / ${ms(f.loopDelayMs.p99)} p99`,
 		},
 		{ figure: "  the same read, before the children start", stats: f.idleReadMs, value: "bench process, sequential" },
-		{ figure: "stat gate before routing (alternative)", stats: f.statMs, value: "statSync of pool.db-wal; a read-only query on change" },
+		{
+			figure: "stat gate before routing (alternative)",
+			stats: f.statMs,
+			value: "statSync of pool.db-wal; a read-only query on change",
+		},
 		...lockLines("streams", lw.run),
 		...lockLines("start-up", lw.startup),
 		{

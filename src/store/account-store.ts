@@ -87,6 +87,8 @@ export class AccountStore {
 	readonly #heldLeases = new AsyncLocalStorage<ReadonlySet<string>>();
 	#watcher: FSWatcher | undefined;
 	readonly #changeListeners = new Set<() => void>();
+	/** Change events seen on the folder (commits of any connection). */
+	#changes = 0;
 
 	constructor(options: AccountStoreOptions) {
 		if (!options.home || !isAbsolute(options.home)) throw new StoreHomeError(options.home);
@@ -261,11 +263,18 @@ export class AccountStore {
 		// Counted as this thread's from the first attempt: a row of ours is never "left over" while
 		// its acquisition is still resolving.
 		markHeld(owner, true);
+		// Listening before the first attempt: a release that commits between a failed attempt and the
+		// wait is counted, not missed (it would cost a 250 ms re-check).
+		const listen = () => undefined;
+		this.#changeListeners.add(listen);
+		this.#ensureWatcher();
 		try {
 			for (;;) {
 				attempts++;
+				const seen = this.#changes;
 				const outcome = await this.#serialTx((db) => tryTakeLease(db, name, owner, ttl, Date.now()));
 				if (outcome.taken) break;
+				if (this.#changes !== seen) continue;
 				holder = outcome.holder;
 				const waited = performance.now() - asked;
 				if (waited >= timeoutMs) {
@@ -280,6 +289,9 @@ export class AccountStore {
 		} catch (error) {
 			markHeld(owner, false);
 			throw error;
+		} finally {
+			this.#changeListeners.delete(listen);
+			this.#maybeCloseWatcher();
 		}
 		this.#publishWait({ lockPath, waitedMs: performance.now() - asked, attempts });
 		const lost = new AbortController();
@@ -529,6 +541,7 @@ export class AccountStore {
 			this.#watcher = watch(this.home, { persistent: false }, (_event, name) => {
 				const n = name?.toString();
 				if (n !== null && n !== undefined && n !== DB_NAME && n !== `${DB_NAME}-wal`) return;
+				this.#changes++;
 				for (const listener of [...this.#changeListeners]) listener();
 			});
 			this.#watcher.on("error", () => {
