@@ -60,6 +60,8 @@ export class AccountActor {
 	#cooldownReason: string | undefined;
 	/** The cooldown is the fallback guess (nothing said when the account resets). */
 	#cooldownGuessed = false;
+	/** A guessed cooldown the usage endpoint contradicted; the store may still carry it. */
+	#dismissedGuess: number | undefined;
 	#usage: UsageSnapshot | undefined;
 	/** A polled or header-fed snapshot counts as fresh for `usageTtlMs`; past that, poll. */
 	readonly #freshUsage: LRUCache<"usage", UsageSnapshot>;
@@ -304,6 +306,8 @@ export class AccountActor {
 	#shortenGuess(): void {
 		const recheckAt = this.#deps.now() + Math.min(this.#config.fallbackCooldownMs, GUESS_RECHECK_MS);
 		this.#cooldownGuessed = false;
+		// The store keeps the guess (a later cooldown always wins there): do not adopt it back.
+		this.#dismissedGuess = this.#cooldownUntil;
 		if (this.#cooldownUntil !== undefined && this.#cooldownUntil > recheckAt) {
 			this.#cooldownUntil = recheckAt;
 			this.#armCooldownTimer();
@@ -341,6 +345,7 @@ export class AccountActor {
 			this.#freshUsage.set("usage", shared.usage);
 		}
 		const until = shared.cooldownUntil;
+		if (until === this.#dismissedGuess) return;
 		if (until !== undefined && until > this.#deps.now() && (this.#cooldownUntil ?? 0) < until) {
 			this.#cooldownUntil = until;
 			this.#cooldownReason = shared.cooldownReason;

@@ -93,7 +93,9 @@ function kid(tree: string, mode: string, home: string, ...args: string[]): Kid {
 	};
 }
 
-async function newStore(tree: string, home: string) {
+type Store = import("../../src/store/account-store.ts").AccountStore;
+
+async function newStore(tree: string, home: string): Promise<Store> {
 	const { AccountStore } = (await import(
 		join(tree, "src/store/account-store.ts")
 	)) as typeof import("../../src/store/account-store.ts");
@@ -136,54 +138,53 @@ async function handoff(tree: string, quick: boolean): Promise<number[]> {
 	});
 }
 
-async function takeover(tree: string, quick: boolean): Promise<number[]> {
-	const samples: number[] = [];
-	for (let i = 0; i < (quick ? 2 : 5); i++) {
-		samples.push(
+/** `count` samples, each in a fresh folder holding one account, "acct-x". */
+async function samples(tree: string, count: number, sample: (home: string, store: Store) => Promise<number>) {
+	const out: number[] = [];
+	for (let i = 0; i < count; i++) {
+		out.push(
 			await withHome(async (home) => {
 				const store = await newStore(tree, home);
 				await store.update((d) => {
 					d.accounts.push(record("acct-x"));
 				});
-				const holder = kid(tree, "hold-lease", home);
-				await holder.next("holding");
-				holder.proc.kill("SIGKILL");
-				await holder.exited;
-				const killed = performance.timeOrigin + performance.now();
-				let got = 0;
-				await store.withAccountLock("acct-x", async () => {
-					got = performance.timeOrigin + performance.now();
-				});
-				return got - killed;
+				return sample(home, store);
 			}),
 		);
 	}
-	return samples;
+	return out;
 }
 
-async function exitToNextWriter(tree: string, quick: boolean): Promise<number[]> {
-	const samples: number[] = [];
-	for (let i = 0; i < (quick ? 2 : 5); i++) {
-		samples.push(
-			await withHome(async (home) => {
-				const store = await newStore(tree, home);
-				await store.update((d) => {
-					d.accounts.push(record("acct-x"));
-				});
-				const holder = kid(tree, "exit-mid-write", home);
-				await holder.next("holding");
-				holder.proc.stdin!.write("go\n");
-				const exiting = (await holder.next("exiting")) as { at: number };
-				await holder.exited;
-				let locked = 0;
-				await store.update(() => {
-					locked = performance.timeOrigin + performance.now();
-				});
-				return locked - exiting.at;
-			}),
-		);
-	}
-	return samples;
+const clock = () => performance.timeOrigin + performance.now();
+
+function takeover(tree: string, quick: boolean): Promise<number[]> {
+	return samples(tree, quick ? 2 : 5, async (home, store) => {
+		const holder = kid(tree, "hold-lease", home);
+		await holder.next("holding");
+		holder.proc.kill("SIGKILL");
+		await holder.exited;
+		const killed = clock();
+		let got = 0;
+		await store.withAccountLock("acct-x", async () => {
+			got = clock();
+		});
+		return got - killed;
+	});
+}
+
+function exitToNextWriter(tree: string, quick: boolean): Promise<number[]> {
+	return samples(tree, quick ? 2 : 5, async (home, store) => {
+		const holder = kid(tree, "exit-mid-write", home);
+		await holder.next("holding");
+		holder.proc.stdin!.write("go\n");
+		const exiting = (await holder.next("exiting")) as { at: number };
+		await holder.exited;
+		let locked = 0;
+		await store.update(() => {
+			locked = clock();
+		});
+		return locked - exiting.at;
+	});
 }
 
 /** A token endpoint that rotates, answering after 100 ms (as the store test's). */

@@ -4,8 +4,7 @@
  */
 import { readdir, writeFile } from "node:fs/promises";
 import { it as base, describe, expect } from "vitest";
-import type { UsageSnapshot } from "../../src/usage/usage-snapshot.ts";
-import { createPiWorld, type PiWorld, type PrintResult, runPrint } from "./helpers/pi-world.ts";
+import { createPiWorld, type PiWorld, type PrintResult, runPrint, seenUsage } from "./helpers/pi-world.ts";
 
 /** Each test gets its own backend and folders, so the tests can run side by side. */
 const it = base.extend<{ world: PiWorld }>({
@@ -16,18 +15,6 @@ const it = base.extend<{ world: PiWorld }>({
 		await world.close();
 	},
 });
-
-/** What the pool "last saw", so routing is decided before any usage poll lands. */
-function seenUsage(weeklyPercent: number, weeklyResetsInMs: number): UsageSnapshot {
-	const now = Date.now();
-	return {
-		primary: { usedPercent: 0, windowMinutes: 300, resetsAt: now + 3 * 3_600_000 },
-		secondary: { usedPercent: weeklyPercent, windowMinutes: 10080, resetsAt: now + weeklyResetsInMs },
-		planType: "plus",
-		observedAt: now,
-		source: "poll",
-	};
-}
 
 function expectOneLineErrors(world: PiWorld, result: PrintResult): void {
 	expect(result.stderr).not.toMatch(/^\s+at /m);

@@ -5,8 +5,7 @@
 import { spawn } from "node:child_process";
 import { readdir } from "node:fs/promises";
 import { it as base, describe, expect } from "vitest";
-import type { UsageSnapshot } from "../../src/usage/usage-snapshot.ts";
-import { createPiWorld, type PiWorld, piArgs, runPrint } from "./helpers/pi-world.ts";
+import { createPiWorld, type PiWorld, piArgs, runPrint, seenUsage } from "./helpers/pi-world.ts";
 
 const it = base.extend<{ world: PiWorld }>({
 	// biome-ignore lint/correctness/noEmptyPattern: vitest fixtures must destructure their context
@@ -19,20 +18,29 @@ const it = base.extend<{ world: PiWorld }>({
 
 const DAY = 86_400_000;
 
-function seenUsage(weeklyPercent: number, weeklyResetsInMs: number): UsageSnapshot {
-	const now = Date.now();
-	return {
-		primary: { usedPercent: 0, windowMinutes: 300, resetsAt: now + 3 * 3_600_000 },
-		secondary: { usedPercent: weeklyPercent, windowMinutes: 10080, resetsAt: now + weeklyResetsInMs },
-		planType: "plus",
-		observedAt: now,
-		source: "poll",
-	};
-}
-
 /** Files a crashed writer could leave: temp files, side files of unsaved logins, lock folders. */
 async function leftovers(world: PiWorld): Promise<string[]> {
 	return (await readdir(world.home)).filter((n) => n.endsWith(".tmp") || n.startsWith("pending-") || n === "locks");
+}
+
+/** `pi -p` on one account whose token has expired, once its actor holds the refresh lease (token call in flight). */
+async function printHoldingLease(world: PiWorld) {
+	await world.seed([{ accountId: "acct-a" }], ["alpha"]);
+	await world.store.update((data) => {
+		data.accounts[0]!.credentials.expiresAt = Date.now() - 1000;
+	});
+	world.fake.token.delayMs = 5000;
+	const child = spawn(process.execPath, piArgs(["-p", "hi"]), {
+		env: world.env,
+		cwd: world.root,
+		stdio: ["ignore", "pipe", "pipe"],
+	});
+	const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+		child.on("close", (code, sig) => resolve({ code, signal: sig })),
+	);
+	await world.fake.waitForRequest((r) => r.route === "token");
+	await expect.poll(async () => (await world.store.leases()).length, { timeout: 10_000 }).toBe(1);
+	return { child, exited };
 }
 
 describe("pi -p processes on one pool", () => {
@@ -69,21 +77,7 @@ describe("pi -p processes on one pool", () => {
 		"%s while an actor holds the refresh lease (token call in flight): no lease and no temp file left",
 		{ timeout: 60_000 },
 		async (signal, { world }) => {
-			await world.seed([{ accountId: "acct-a" }], ["alpha"]);
-			await world.store.update((data) => {
-				data.accounts[0]!.credentials.expiresAt = Date.now() - 1000;
-			});
-			world.fake.token.delayMs = 5000;
-			const child = spawn(process.execPath, piArgs(["-p", "hi"]), {
-				env: world.env,
-				cwd: world.root,
-				stdio: ["ignore", "pipe", "pipe"],
-			});
-			const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-				child.on("close", (code, sig) => resolve({ code, signal: sig })),
-			);
-			await world.fake.waitForRequest((r) => r.route === "token");
-			await expect.poll(async () => (await world.store.leases()).length, { timeout: 10_000 }).toBe(1);
+			const { child, exited } = await printHoldingLease(world);
 			child.kill(signal);
 			const exit = await exited;
 			expect(exit.code !== 0 || exit.signal !== null).toBe(true);
@@ -95,19 +89,7 @@ describe("pi -p processes on one pool", () => {
 	it("SIGINT (Ctrl-C, no handler in print mode) mid-refresh: no temp file; the dead pid's lease is taken over at once", {
 		timeout: 60_000,
 	}, async ({ world }) => {
-		await world.seed([{ accountId: "acct-a" }], ["alpha"]);
-		await world.store.update((data) => {
-			data.accounts[0]!.credentials.expiresAt = Date.now() - 1000;
-		});
-		world.fake.token.delayMs = 5000;
-		const child = spawn(process.execPath, piArgs(["-p", "hi"]), {
-			env: world.env,
-			cwd: world.root,
-			stdio: ["ignore", "pipe", "pipe"],
-		});
-		const exited = new Promise((resolve) => child.on("close", resolve));
-		await world.fake.waitForRequest((r) => r.route === "token");
-		await expect.poll(async () => (await world.store.leases()).length, { timeout: 10_000 }).toBe(1);
+		const { child, exited } = await printHoldingLease(world);
 		child.kill("SIGINT");
 		await exited;
 		expect((await world.store.leases()).map((l) => l.pid)).toEqual([child.pid]);

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { accountStanding, standingText } from "../../src/commands/account-state.ts";
-import { type Harness, startHarness } from "../helpers/dispatch-harness.ts";
+import { type Harness, startHarness, usedAccount } from "../helpers/dispatch-harness.ts";
 import { eventually } from "../helpers/eventually.ts";
 
 let harness: Harness | undefined;
@@ -13,12 +13,6 @@ afterEach(async () => {
 	immutable = [];
 	await harness?.close();
 	harness = undefined;
-});
-
-const used = (accountId: string, weekly: number, weeklyResetHours: number) => ({
-	accountId,
-	primary: { usedPercent: 10, windowMinutes: 300, resetsInSeconds: 3600 },
-	secondary: { usedPercent: weekly, windowMinutes: 10_080, resetsInSeconds: weeklyResetHours * 3600 },
 });
 
 /** Tests run as root, where chmod stops nothing: the immutable flag (ext4) makes the kernel refuse writes. */
@@ -44,7 +38,7 @@ const canChattr = (() => {
 
 describe("tokens from the token endpoint", () => {
 	it("of another account are refused: nothing stored, the account marked needs-login with the reason", async () => {
-		harness = await startHarness({ accounts: [used("acct-a", 10, 24), used("acct-b", 10, 48)] });
+		harness = await startHarness({ accounts: [usedAccount("acct-a", 10, 24), usedAccount("acct-b", 10, 48)] });
 		const { fake, supervisor, store } = harness;
 		const before = await store.read();
 		fake.expireAccessTokens("acct-a");
@@ -69,7 +63,7 @@ describe("tokens from the token endpoint", () => {
 
 describe.skipIf(!canChattr)("a save refused by the OS during the token call (chattr +i on the state folder)", () => {
 	it("shows 'login not saved', keeps serving from memory, and works again once writable, with no new login", async () => {
-		harness = await startHarness({ accounts: [used("acct-a", 10, 24)] });
+		harness = await startHarness({ accounts: [usedAccount("acct-a", 10, 24)] });
 		const { fake, supervisor, store, home } = harness;
 		const spent = (await store.read()).accounts[0]!.credentials.refresh;
 		fake.expireAccessTokens("acct-a");

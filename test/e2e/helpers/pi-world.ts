@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AccountStore } from "../../../src/store/account-store.ts";
+import type { UsageSnapshot } from "../../../src/usage/usage-snapshot.ts";
 import { type FakeAccountInit, type FakeCodex, type FakeTokens, startFakeCodex } from "../../fake-codex/index.ts";
 import { seedAccounts } from "../../helpers/dispatch-harness.ts";
 import { offlinePiEnv } from "../../helpers/offline-pi-env.ts";
@@ -103,6 +104,18 @@ export async function createPiWorld(): Promise<PiWorld> {
 			await fake.close();
 			await rm(root, { recursive: true, force: true });
 		},
+	};
+}
+
+/** What the pool "last saw" of an account, so routing is decided before any usage poll lands. */
+export function seenUsage(weeklyPercent: number, weeklyResetsInMs: number): UsageSnapshot {
+	const now = Date.now();
+	return {
+		primary: { usedPercent: 0, windowMinutes: 300, resetsAt: now + 3 * 3_600_000 },
+		secondary: { usedPercent: weeklyPercent, windowMinutes: 10080, resetsAt: now + weeklyResetsInMs },
+		planType: "plus",
+		observedAt: now,
+		source: "poll",
 	};
 }
 
