@@ -61,6 +61,23 @@ describe("tokens from the token endpoint", () => {
 	});
 });
 
+describe("an actor thread that ends while it holds the refresh lease", () => {
+	it.for(["crash", "stop"] as const)("%s: the main thread releases the lease the thread cannot", async (how) => {
+		harness = await startHarness({ accounts: [usedAccount("acct-a", 10, 24)] });
+		const { fake, supervisor, store } = harness;
+		fake.expireAccessTokens("acct-a");
+		fake.token.delayMs = 10_000;
+		void harness.ask("hi").catch(() => undefined);
+		await fake.waitForRequest((r) => r.route === "token");
+		await eventually(async () => expect(await store.leases()).toHaveLength(1));
+		const actor = supervisor.actor("acct-a")!;
+		if (how === "crash") await actor.killThread();
+		else await actor.stop();
+		await eventually(async () => expect(await store.leases()).toEqual([]));
+		fake.token.delayMs = 0;
+	});
+});
+
 describe.skipIf(!canChattr)("a save refused by the OS during the token call (chattr +i on the state folder)", () => {
 	it("shows 'login not saved', keeps serving from memory, and works again once writable, with no new login", async () => {
 		harness = await startHarness({ accounts: [usedAccount("acct-a", 10, 24)] });
