@@ -36,16 +36,15 @@ export default function runActor({ port }: ActorTask): Promise<void> {
 				actor.start();
 				return;
 			}
-			actor?.handle(message);
 			if (message.type === "shutdown") {
-				// Deactivation: the store writes under way land before the task ends. The supervisor
-				// bounds this wait when pi quits.
-				const stopping = actor?.stop() ?? Promise.resolve();
-				void stopping.finally(() => {
+				// Store writes still in flight reach disk first (bounded inside `stop`).
+				void (actor?.stop() ?? Promise.resolve()).finally(() => {
 					port.close();
 					resolve();
 				});
+				return;
 			}
+			actor?.handle(message);
 		});
 	});
 }

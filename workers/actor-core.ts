@@ -36,6 +36,14 @@ export interface ActorDeps {
 	persistShared(patch: SharedAccountState): Promise<void>;
 	persistNeedsLogin(reason: string): Promise<void>;
 	now(): number;
+	/** Why rotated tokens live only in memory (the store refused them), or undefined when saved. */
+	loginNotSaved?(): string | undefined;
+	/** True for credentials the store still holds but a refresh already spent (while not saved). */
+	isSpent?(credentials: AccountCredentials): boolean;
+	/** Called whenever `loginNotSaved` changes. */
+	onLoginSaveChange?(listener: () => void): void;
+	/** Flushes store writes in flight (bounded) and releases what the deps hold. */
+	close?(): Promise<void>;
 }
 
 type StartMessage = Extract<SupervisorToActor, { type: "start" }>;
@@ -84,6 +92,7 @@ export class AccountActor {
 		this.#startedAt = deps.now();
 		this.#freshUsage = new LRUCache({ max: 1, ttl: start.config.usageTtlMs, ttlAutopurge: false });
 		this.#adoptShared(start.shared);
+		deps.onLoginSaveChange?.(() => this.#publish());
 	}
 
 	/** Announces readiness and arms the timers. No poll here: polls are leased across the pool. */
@@ -96,7 +105,8 @@ export class AccountActor {
 
 	/**
 	 * Stops the timers, shares usage the store has not seen yet, and resolves once every store
-	 * write (and a refresh under way, whose new tokens must land) has settled.
+	 * write (and a refresh under way, whose new tokens must land) has settled; then lets the
+	 * store's own bounded flush finish.
 	 */
 	async stop(): Promise<void> {
 		if (!this.#stopped && this.#unsharedUsage) this.#share({ usage: this.#unsharedUsage });
@@ -105,6 +115,7 @@ export class AccountActor {
 		this.#timers.clear();
 		await this.#refreshing?.catch(() => undefined);
 		await Promise.allSettled([...this.#writes]);
+		await this.#deps.close?.();
 	}
 
 	handle(message: SupervisorToActor): void {
@@ -164,6 +175,7 @@ export class AccountActor {
 			restarts: this.#restarts,
 			...(this.#lastError !== undefined ? { lastError: this.#lastError, lastErrorAt: this.#lastErrorAt } : {}),
 			tokenExpiresAt: this.#credentials.expiresAt,
+			...(this.#deps.loginNotSaved?.() ? { loginNotSaved: this.#deps.loginNotSaved?.() } : {}),
 		};
 	}
 
@@ -238,6 +250,8 @@ export class AccountActor {
 	 * cleared: a store read older than our own "needs login" write must not revive a dead token.
 	 */
 	#adoptStored(credentials: AccountCredentials, needsLogin: { since: number; reason: string } | undefined): void {
+		// The store still holds the token a refresh spent (its write was refused): keep ours.
+		if (this.#deps.isSpent?.(credentials)) return;
 		const changed =
 			credentials.access !== this.#credentials.access || credentials.refresh !== this.#credentials.refresh;
 		if (!changed) {

@@ -18,6 +18,12 @@ export interface MultiprocessOptions {
 	out: string | undefined;
 	/** Also write every child's raw report and the fake's log of the exhausting account here. */
 	raw: string | undefined;
+	/** Run the store figures (issue 10); default on for full runs, off for --quick. */
+	store: boolean;
+	/** Only the store figures, merged into the existing results file. */
+	storeOnly: boolean;
+	/** A checkout of the old store (e.g. /work/main at 5de654c) measured side by side. */
+	oldTree: string | undefined;
 }
 
 export const USAGE = `node bench/multiprocess.ts [--procs 16] [--streams 100] [--accounts 4] [--concurrency 4]
@@ -40,6 +46,10 @@ export function parseMultiprocessArgs(argv: string[]): MultiprocessOptions | "he
 			json: { type: "boolean", default: false },
 			out: { type: "string" },
 			raw: { type: "string" },
+			store: { type: "boolean" },
+			"no-store": { type: "boolean", default: false },
+			"store-only": { type: "boolean", default: false },
+			"old-tree": { type: "string" },
 			help: { type: "boolean", short: "h", default: false },
 		},
 		strict: true,
@@ -60,6 +70,9 @@ export function parseMultiprocessArgs(argv: string[]): MultiprocessOptions | "he
 		json: values.json,
 		out: values.out,
 		raw: values.raw,
+		store: values["store-only"] || (values.store ?? (!quick && !values["no-store"])),
+		storeOnly: values["store-only"],
+		oldTree: values["old-tree"],
 	};
 }
 

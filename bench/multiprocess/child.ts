@@ -6,7 +6,7 @@
  * BENCH_CHILD_INDEX, BENCH_WATCH_ACCOUNT (the account that runs dry), BENCH_WARMUP_TOKEN (an access
  * token of a fake account outside the store), BENCH_USAGE_PERSIST_MS.
  */
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { BroadcastChannel } from "node:worker_threads";
@@ -20,6 +20,7 @@ import { resolveConfig } from "../../src/config.ts";
 import type { CodexClient } from "../../src/dispatch/dispatcher.ts";
 import { createRuntime } from "../../src/runtime.ts";
 import type { StoreData } from "../../src/store/account-record.ts";
+import { type Database, sqlite } from "../../src/store/sqlite.ts";
 import type { Supervisor } from "../../src/supervisor/supervisor.ts";
 import { benchContext } from "../lib/client.ts";
 import { LOCK_WAIT_CHANNEL } from "./lock-probe.ts";
@@ -45,8 +46,9 @@ const watched = process.env.BENCH_WATCH_ACCOUNT!;
 const persistMs = process.env.BENCH_USAGE_PERSIST_MS;
 const say = (message: ChildToParent) => process.stdout.write(`${JSON.stringify(message)}\n`);
 
-/** The stat gate's last (inode, size, mtime) of accounts.json. */
+/** The stat gate's last (inode, size, mtime) of pool.db-wal, and its read-only connection. */
 let gateSignature = "";
+let gateDb: Database | undefined;
 const lockWaits: LockWait[] = [];
 const writes: StoreWrite[] = [];
 const probes = new BroadcastChannel(LOCK_WAIT_CHANNEL);
@@ -192,21 +194,21 @@ function watchLearning(supervisor: Supervisor) {
 	return learnt;
 }
 
-/** The file's data when its (inode, size, mtime) changed since the last call, else undefined. */
-function statGate(file: string): StoreData | undefined {
-	const st = statSync(file, { bigint: true });
+/**
+ * The shared state when the database's write-ahead log changed (inode, size, mtime) since the last
+ * call, else undefined; read synchronously through a read-only connection of its own.
+ */
+function statGate(file: string): Pick<StoreData, "state"> | undefined {
+	const st = statSync(`${file}-wal`, { bigint: true });
 	const signature = `${st.ino}:${st.size}:${st.mtimeNs}`;
 	if (signature === gateSignature) return undefined;
 	gateSignature = signature;
-	try {
-		return JSON.parse(readFileSync(file, "utf8")) as StoreData;
-	} catch {
-		gateSignature = ""; // replaced mid-read: look again next time
-		return undefined;
-	}
+	gateDb ??= new (sqlite().DatabaseSync)(file, { readOnly: true });
+	const rows = gateDb.prepare("SELECT id, value FROM state").all() as { id: string; value: string }[];
+	return { state: Object.fromEntries(rows.map((r) => [r.id, JSON.parse(r.value)])) };
 }
 
-function hasCooldown(data: StoreData): boolean {
+function hasCooldown(data: Pick<StoreData, "state">): boolean {
 	return (data.state[watched]?.cooldownUntil ?? 0) > Date.now();
 }
 

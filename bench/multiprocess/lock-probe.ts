@@ -5,22 +5,21 @@
  * the child's main thread on a BroadcastChannel:
  *
  * - `pi-dispatch:store:lock-wait`: every lock obtained, how long it took and how many attempts.
- * - `pi-dispatch:store:write`: every `AccountStore.update` that wrote (lock held, when the new
- *   file was in place) or failed (a lock timeout is otherwise silent: the actor swallows
- *   usage-write errors). The event does not say what changed, so after an ok write the probe reads
- *   the watched account's `cooldownUntil` from the file, synchronously, inside the subscriber: the
- *   store publishes before it releases the data lock, so no other writer can have replaced the
- *   file yet and the read sees exactly this write's content (analyze.ts dates the cooldown's
- *   landing from it).
+ * - `pi-dispatch:store:write`: every `AccountStore.update` transaction (lock held, when it
+ *   committed) or failed (a lock timeout is otherwise silent: the actor swallows
+ *   usage-write errors). The event carries the shared state as the committed transaction left it,
+ *   so the watched account's `cooldownUntil` is exactly this write's (analyze.ts dates the
+ *   cooldown's landing from it).
  */
 import { subscribe } from "node:diagnostics_channel";
-import { readFileSync } from "node:fs";
 import { setPriority } from "node:os";
-import { basename } from "node:path";
 import { BroadcastChannel } from "node:worker_threads";
-import type { StoreData } from "../../src/store/account-record.ts";
-import type { LockWaitInfo } from "../../src/store/file-lock.ts";
-import { lockWaitChannel, type StoreWriteEvent, storeWriteChannel } from "../../src/store/store-diagnostics.ts";
+import {
+	type LockWaitInfo,
+	lockWaitChannel,
+	type StoreWriteEvent,
+	storeWriteChannel,
+} from "../../src/store/store-diagnostics.ts";
 import type { ProbeMessage } from "./protocol.ts";
 
 export const LOCK_WAIT_CHANNEL = "pi-dispatch-bench-lock-waits";
@@ -44,7 +43,7 @@ const watched = process.env.BENCH_WATCH_ACCOUNT ?? "";
 
 subscribe(lockWaitChannel.name, (message) => {
 	const info = message as LockWaitInfo;
-	const lock = basename(info.lockPath) === "accounts.json.lock" ? "data" : "account";
+	const lock = info.lockPath.includes("#lease:") ? "account" : "data";
 	post({ kind: "wait", lock, waitedMs: info.waitedMs, attempts: info.attempts, at: Date.now() });
 });
 
@@ -54,20 +53,6 @@ subscribe(storeWriteChannel.name, (message) => {
 		post({ kind: "write", at: event.at, heldMs: event.heldMs, ok: false, code: event.code ?? "unknown" });
 		return;
 	}
-	const cooldownUntil = cooldownOnDisk(event.file);
+	const cooldownUntil = event.state?.[watched]?.cooldownUntil;
 	post({ kind: "write", at: event.at, heldMs: event.heldMs, ok: true, ...(cooldownUntil ? { cooldownUntil } : {}) });
 });
-
-/**
- * The watched account's `cooldownUntil` in the file as the write just left it. Called while the
- * writer still holds the data lock: a lock-free `AccountStore.read()` would run after the release
- * and could see a later writer's file instead. Costs a small synchronous read + parse per write.
- */
-function cooldownOnDisk(file: string): number | undefined {
-	try {
-		const data = JSON.parse(readFileSync(file, "utf8")) as StoreData;
-		return data.state?.[watched]?.cooldownUntil;
-	} catch {
-		return undefined;
-	}
-}

@@ -4,6 +4,7 @@ import type { Summary } from "../lib/stats.ts";
 import type { Figures, LockSummary } from "./analyze.ts";
 import type { MultiprocessOptions } from "./args.ts";
 import type { RunResult } from "./run.ts";
+import type { Spread, StoreArmFigures, StoreFigures } from "./store-figures.ts";
 
 export interface MultiprocessReport {
 	machine: MachineInfo;
@@ -11,6 +12,42 @@ export interface MultiprocessReport {
 	durationMs: number;
 	run: Omit<RunResult, "raw">;
 	conclusion: string;
+	/** Issue 10's store figures (new pool database, and the old store when measured). */
+	store?: StoreFigures & { measuredAt: string; machine: MachineInfo };
+}
+
+/** The store figures, old and new side by side, with the issue's targets. */
+export function formatStoreFigures(store: StoreFigures): string {
+	const old = "error" in store.old ? undefined : store.old;
+	const cell = (s: Spread | undefined, key: "p50" | "p99" = "p50") => (s ? `${s[key]} ms` : "-");
+	const rows: [string, (a: StoreArmFigures) => Spread, "p50" | "p99", string, (n: StoreArmFigures) => boolean][] = [
+		["lease hand-off p50", (a) => a.handoffMs, "p50", "", () => true],
+		["lease hand-off p99", (a) => a.handoffMs, "p99", "≤ 20 ms", (n) => n.handoffMs.p99 <= 20],
+		[
+			"dead-holder takeover (max)",
+			(a) => a.deadHolderTakeoverMs,
+			"p99",
+			"≤ 1000 ms",
+			(n) => n.deadHolderTakeoverMs.max <= 1000,
+		],
+		["exit mid-write → next writer p50", (a) => a.exitToNextWriterMs, "p50", "", () => true],
+		["refresh answer → on disk p50", (a) => a.refreshToDiskMs, "p50", "", () => true],
+		["refresh answer → on disk p99", (a) => a.refreshToDiskMs, "p99", "", () => true],
+	];
+	const lines = ["| figure | old store | new store | target | met? |", "| --- | --- | --- | --- | --- |"];
+	for (const [name, pick, key, target, met] of rows) {
+		lines.push(
+			`| ${name} | ${cell(old && pick(old), key)} | ${cell(pick(store.new), key)} | ${target} | ${target ? (met(store.new) ? "yes" : "NO") : ""} |`,
+		);
+	}
+	const cs = (a: StoreArmFigures | undefined) =>
+		a
+			? `${a.coldStart.failures} failures; answer p50 ${a.coldStart.answerMs.p50} / p99 ${a.coldStart.answerMs.p99} ms (1 process: ${a.coldStart.aloneMs.p50} ms)`
+			: "-";
+	lines.push(
+		`| cold start, ${store.new.coldStart.procs} processes, expired tokens | ${cs(old)} | ${cs(store.new)} | 0 failures | ${store.new.coldStart.failures === 0 ? "yes" : "NO"} |`,
+	);
+	return lines.join("\n");
 }
 
 interface Line {
@@ -107,7 +144,11 @@ function lines(f: Figures): Line[] {
 			value: `event-loop delay ${ms(f.loopDelayMs.p50)} p50 / ${ms(f.loopDelayMs.p99)} p99`,
 		},
 		{ figure: "  the same read, before the children start", stats: f.idleReadMs, value: "bench process, sequential" },
-		{ figure: "stat gate before routing (alternative)", stats: f.statMs, value: "statSync; readFileSync on change" },
+		{
+			figure: "stat gate before routing (alternative)",
+			stats: f.statMs,
+			value: "statSync of pool.db-wal; a read-only query on change",
+		},
 		...lockLines("streams", lw.run),
 		...lockLines("start-up", lw.startup),
 		{
@@ -131,7 +172,7 @@ function lockLines(phase: string, l: LockSummary): Line[] {
 		{
 			figure: `  lock held per write (${phase})`,
 			stats: l.holdMs,
-			value: "read → fsync'd, renamed (before release)",
+			value: "BEGIN IMMEDIATE → committed",
 		},
 	];
 	if (l.account.count > 0) rows.push({ figure: `lock wait, refresh locks (${phase})`, stats: l.account });

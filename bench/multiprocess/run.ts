@@ -2,7 +2,6 @@
  * One multi-process run: the fake backend (in this process, for its request log), a store seeded
  * in a temp folder, N children started and settled, then a barrier, the streams, and the figures.
  */
-import { existsSync } from "node:fs";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -121,16 +120,17 @@ async function timeReads(store: AccountStore, count: number): Promise<number[]> 
  * processes start together; the barrier waits them out so they are not timed as the run's.
  */
 async function storeQuiet(home: string, timeoutMs = 30_000): Promise<void> {
-	const file = join(home, "accounts.json");
-	const lock = join(home, "locks", "accounts.json.lock");
+	const file = join(home, "pool.db-wal");
+	const store = new AccountStore({ home });
 	const deadline = Date.now() + timeoutMs;
 	let last = "";
 	let quietSince = Date.now();
 	while (Date.now() - quietSince < QUIET_MS) {
 		if (Date.now() > deadline) throw new Error("the store never went quiet after start-up");
 		const st = await stat(file, { bigint: true });
-		const now = `${st.ino}:${st.mtimeNs}:${existsSync(lock)}`;
-		if (now !== last || existsSync(lock)) quietSince = Date.now();
+		const leases = (await store.leases()).length;
+		const now = `${st.ino}:${st.mtimeNs}:${st.size}:${leases}`;
+		if (now !== last || leases > 0) quietSince = Date.now();
 		last = now;
 		await sleep(50);
 	}

@@ -1,9 +1,9 @@
 import pRetry from "p-retry";
-import { TransientUpstreamError } from "../errors.ts";
+import { NeedsLoginError, TransientUpstreamError } from "../errors.ts";
 import type { AccountCredentials } from "../store/account-record.ts";
 import type { AuthEndpoints } from "./auth-endpoints.ts";
 import { LoginFailedError } from "./auth-errors.ts";
-import { jwtExpiresAt } from "./jwt.ts";
+import { accountIdentity, jwtExpiresAt } from "./jwt.ts";
 import { oauthErrorCode, refreshFailure } from "./token-errors.ts";
 
 export interface TokenRequestOptions {
@@ -176,4 +176,25 @@ function networkReason(error: unknown): string {
 		return error.name;
 	}
 	return "network error";
+}
+
+/**
+ * A refresh answer must be for the account that asked: its access token's `chatgpt_account_id`
+ * must be `accountId`. Anything else (another account's tokens, no account claim) is refused as
+ * NeedsLoginError before it could be stored under this account; the spent refresh token cannot be
+ * used again anyway, so only a new login helps.
+ */
+export function assertTokensBelongTo(accountId: string, credentials: AccountCredentials): void {
+	let owner: string | undefined;
+	try {
+		owner = accountIdentity(credentials.access, credentials.idToken).accountId;
+	} catch {
+		owner = undefined;
+	}
+	if (owner === accountId) return;
+	throw new NeedsLoginError(
+		owner
+			? `the token endpoint answered with tokens of another account (${owner}); they were not stored`
+			: "the token endpoint answered with tokens that name no account; they were not stored",
+	);
 }

@@ -8,6 +8,7 @@ export type AccountStanding =
 	| { kind: "available" }
 	| { kind: "cooling-down"; until: number | undefined }
 	| { kind: "needs-login" }
+	| { kind: "login-not-saved"; reason: string }
 	| { kind: "restarting" }
 	| { kind: "starting" }
 	| { kind: "down" };
@@ -32,6 +33,8 @@ export function accountStanding(view: AccountView, session: SessionAccounts, now
 		default:
 			break;
 	}
+	// Live tokens only in memory; the store holds a spent one. Never shown as plainly available.
+	if (snapshot.loginNotSaved) return { kind: "login-not-saved", reason: snapshot.loginNotSaved };
 	if (snapshot.cooldownUntil !== undefined && snapshot.cooldownUntil > now) {
 		return { kind: "cooling-down", until: snapshot.cooldownUntil };
 	}
@@ -56,6 +59,8 @@ export function standingText(standing: AccountStanding, now: number): string {
 				: "cooling down";
 		case "needs-login":
 			return "needs login";
+		case "login-not-saved":
+			return `login not saved: ${standing.reason}`;
 		case "restarting":
 			return "restarting";
 		case "starting":
@@ -67,5 +72,5 @@ export function standingText(standing: AccountStanding, now: number): string {
 
 /** True when the account can take a request now. */
 export function isUsable(standing: AccountStanding): boolean {
-	return standing.kind === "active" || standing.kind === "available";
+	return standing.kind === "active" || standing.kind === "available" || standing.kind === "login-not-saved";
 }

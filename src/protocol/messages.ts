@@ -29,6 +29,8 @@ export interface ActorReport {
 	startedAt: number;
 	restarts: number;
 	lastError?: string;
+	/** Rotated tokens are live in the actor but the store refused them: the reason. */
+	loginNotSaved?: string;
 	/** Epoch ms of `lastError`: an old error next to fresh successes is history, not a state. */
 	lastErrorAt?: number;
 	/** Epoch ms when the current access token expires. */

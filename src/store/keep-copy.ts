@@ -1,4 +1,4 @@
-import { readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 /**
@@ -6,16 +6,16 @@ import { basename, dirname, join } from "node:path";
  * tokens), before anything could replace them. An identical earlier copy is reused, so a bad file
  * read by many processes, many times, leaves one copy. Throws when no copy could be written.
  */
-export async function keepCopy(file: string, bytes: Buffer, tag: string, now = new Date()): Promise<string> {
+export function keepCopy(file: string, bytes: Buffer, tag: string, now = new Date()): string {
 	const dir = dirname(file);
 	const prefix = `${basename(file)}.${tag}-`;
-	const existing = await findIdentical(dir, prefix, bytes);
+	const existing = findIdentical(dir, prefix, bytes);
 	if (existing) return existing;
 	const stamp = now.toISOString().replace(/[:.]/g, "-");
 	for (let n = 0; ; n++) {
 		const path = join(dir, `${prefix}${stamp}${n === 0 ? "" : `-${n}`}`);
 		try {
-			await writeFile(path, bytes, { flag: "wx", mode: 0o600 });
+			writeFileSync(path, bytes, { flag: "wx", mode: 0o600 });
 			return path;
 		} catch (error) {
 			// Another process kept a copy in the same millisecond; take the next name.
@@ -24,10 +24,15 @@ export async function keepCopy(file: string, bytes: Buffer, tag: string, now = n
 	}
 }
 
-async function findIdentical(dir: string, prefix: string, bytes: Buffer): Promise<string | undefined> {
+/** `keepCopy` of the file's current bytes. */
+export function keepCopyOf(file: string, tag: string): string {
+	return keepCopy(file, readFileSync(file), tag);
+}
+
+function findIdentical(dir: string, prefix: string, bytes: Buffer): string | undefined {
 	let names: string[];
 	try {
-		names = await readdir(dir);
+		names = readdirSync(dir);
 	} catch {
 		return undefined;
 	}
@@ -35,8 +40,8 @@ async function findIdentical(dir: string, prefix: string, bytes: Buffer): Promis
 		if (!name.startsWith(prefix)) continue;
 		const path = join(dir, name);
 		try {
-			if ((await stat(path)).size !== bytes.length) continue;
-			if ((await readFile(path)).equals(bytes)) return path;
+			if (statSync(path).size !== bytes.length) continue;
+			if (readFileSync(path).equals(bytes)) return path;
 		} catch {
 			// Vanished or unreadable: not a match.
 		}

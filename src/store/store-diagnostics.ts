@@ -4,19 +4,31 @@
  * reach. Publishing costs nothing while nobody subscribes.
  */
 import { channel } from "node:diagnostics_channel";
+import type { StoreData } from "./account-record.ts";
 
-/** `LockWaitInfo` (file-lock.ts) each time a lock was obtained. */
+export interface LockWaitInfo {
+	/** `<db>` for the database's write lock, `<db>#lease:<name>` for a lease. */
+	lockPath: string;
+	/** From the call to the moment the lock was held. */
+	waitedMs: number;
+	/** Attempts (1 = free at once). */
+	attempts: number;
+}
+
+/** `LockWaitInfo` each time the write lock or a lease was obtained. */
 export const lockWaitChannel = channel("pi-dispatch:store:lock-wait");
 
 export interface StoreWriteEvent {
 	file: string;
-	/** Epoch ms when the new content was in place (after the rename and the folder fsync), or when the update failed. */
+	/** Epoch ms when the transaction had committed, or when the update failed. */
 	at: number;
-	/** How long the data lock was held for this update. */
+	/** How long the write lock was held for this update. */
 	heldMs: number;
 	ok: boolean;
-	/** The error's `code` (e.g. E_STORE_LOCK_TIMEOUT) when `ok` is false. */
+	/** The error's `code` (e.g. E_STORE_WRITE) when `ok` is false. */
 	code?: string;
+	/** The shared state as this write left it (no tokens), when `ok`. */
+	state?: StoreData["state"];
 }
 
 /** One event per `AccountStore.update` that wrote, or failed. */

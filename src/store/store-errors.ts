@@ -1,7 +1,7 @@
 import { DispatchError } from "../errors.ts";
 
 /**
- * Errors of the accounts file. Each message is one line naming the file and what to do; none
+ * Errors of the pool database (and of an old accounts.json being imported). Each message is one line naming the file and what to do; none
  * carries file content, because the file holds tokens (JSON parse messages quote the input, so
  * their text is never passed on).
  */
@@ -64,9 +64,27 @@ export class StoreReadError extends DispatchError {
 	readonly file: string;
 	readonly errnoCode: string;
 	constructor(file: string, errnoCode: string, options?: ErrorOptions) {
-		super(`cannot read ${file}: ${errnoCode}; check its permissions.`, options);
+		super(
+			errnoCode === "EISDIR"
+				? `${file} is a directory, not pi-dispatch's database; move it away (pi-dispatch will not touch it).`
+				: `cannot read ${file}: ${errnoCode}; check its permissions.`,
+			options,
+		);
 		this.file = file;
 		this.errnoCode = errnoCode;
+	}
+}
+
+/** The state folder is empty or relative (e.g. HOME=""): state would land in the current folder. */
+export class StoreHomeError extends DispatchError {
+	override readonly code = "E_STORE_HOME";
+	override name = "StoreHomeError";
+	readonly home: string;
+	constructor(home: string) {
+		super(
+			`pi-dispatch needs an absolute state folder, got ${home === "" ? "an empty one" : `"${home}"`}; set HOME (or PI_DISPATCH_HOME) to an absolute path.`,
+		);
+		this.home = home;
 	}
 }
 
@@ -78,7 +96,7 @@ export interface LockHolder {
 	acquiredAt: number;
 }
 
-/** The lock stayed taken by a live holder until the deadline. */
+/** The lease stayed taken by a live holder until the deadline. */
 export class StoreLockTimeoutError extends DispatchError {
 	override readonly code = "E_STORE_LOCK_TIMEOUT";
 	override name = "StoreLockTimeoutError";
@@ -90,7 +108,7 @@ export class StoreLockTimeoutError extends DispatchError {
 			? `held by pid ${holder.pid} on ${holder.hostname} since ${new Date(holder.acquiredAt).toISOString()}`
 			: "holder unknown";
 		super(
-			`timed out after ${waitedMs} ms waiting for ${lockPath} (${by}); if that process is gone the lock goes stale by itself, or remove the folder.`,
+			`timed out after ${waitedMs} ms waiting for ${lockPath} (${by}); a dead holder on this machine is taken over at once, one on another machine when its lease expires.`,
 		);
 		this.lockPath = lockPath;
 		this.waitedMs = waitedMs;

@@ -12,6 +12,7 @@ import {
 	type SupervisorToActor,
 	type SupervisorToActorBody,
 } from "../protocol/messages.ts";
+import { releaseLeasesOfThread } from "../store/account-store.ts";
 import { within } from "./within.ts";
 
 export interface RunHooks {
@@ -32,8 +33,13 @@ export class ActorThread {
 	#ended = false;
 	readonly #destroyed: Promise<void>;
 	#destroy!: () => void;
+	/** The store folder whose leases a dead thread of this pool may still hold. */
+	readonly #home: string;
+	/** The thread running the current task, once it said `ready`. */
+	#threadId: number | undefined;
 
-	constructor(workerUrl: URL) {
+	constructor(workerUrl: URL, home: string) {
+		this.#home = home;
 		this.#pool = new Piscina({
 			filename: workerUrl.href,
 			minThreads: 1,
@@ -89,6 +95,7 @@ export class ActorThread {
 			if (message.type === "ready") {
 				clearTimeout(timeout);
 				wasReady = true;
+				this.#threadId = message.snapshot.threadId ?? this.#pool.threads[0]?.threadId;
 			}
 			hooks.onMessage(message);
 			if (message.type === "ready") readyResolve();
@@ -101,6 +108,8 @@ export class ActorThread {
 			(error: unknown) => {
 				clearTimeout(timeout);
 				const crash = new ActorCrashedError(`${hooks.label}: actor crashed: ${describeError(error)}`);
+				// A thread that died cannot release its own store leases (a refresh lock, say).
+				if (!this.#ended) void this.#releaseLeases();
 				readyReject(crash);
 				// Before `ready` the caller (activation or the restart retry) owns the failure.
 				if (wasReady && !this.#ended && this.#port === port1) hooks.onCrash(crash);
@@ -124,7 +133,15 @@ export class ActorThread {
 		const destroyed = this.#pool
 			.destroy()
 			.catch(() => undefined)
+			.then(() => this.#releaseLeases())
 			.finally(() => this.#destroy());
 		await within(destroyed, Math.max(0, deadline - Date.now()));
+	}
+
+	/** Drops the store leases the last thread held; a thread ended mid-refresh could not. */
+	async #releaseLeases(): Promise<void> {
+		const threadId = this.#threadId;
+		this.#threadId = undefined;
+		if (threadId !== undefined) await releaseLeasesOfThread(this.#home, threadId);
 	}
 }

@@ -4,22 +4,9 @@
  */
 import { readdir, writeFile } from "node:fs/promises";
 import { describe, expect } from "vitest";
-import type { UsageSnapshot } from "../../src/usage/usage-snapshot.ts";
-import { createPiWorld, itWithWorld, type PiWorld, type PrintResult, runPrint } from "./helpers/pi-world.ts";
+import { createPiWorld, itWithWorld, type PiWorld, type PrintResult, runPrint, seenUsage } from "./helpers/pi-world.ts";
 
 const it = itWithWorld;
-
-/** What the pool "last saw", so routing is decided before any usage poll lands. */
-function seenUsage(weeklyPercent: number, weeklyResetsInMs: number): UsageSnapshot {
-	const now = Date.now();
-	return {
-		primary: { usedPercent: 0, windowMinutes: 300, resetsAt: now + 3 * 3_600_000 },
-		secondary: { usedPercent: weeklyPercent, windowMinutes: 10080, resetsAt: now + weeklyResetsInMs },
-		planType: "plus",
-		observedAt: now,
-		source: "poll",
-	};
-}
 
 function expectOneLineErrors(world: PiWorld, result: PrintResult): void {
 	expect(result.stderr).not.toMatch(/^\s+at /m);
@@ -79,18 +66,19 @@ describe.concurrent("pi -p with pi-dispatch", () => {
 		expectOneLineErrors(world, result);
 	});
 
-	it("names a corrupt accounts file in one line, keeps it and a backup, and answers nothing", async ({ world }) => {
+	it("names a corrupt pool database in one line, keeps it and a backup, and answers nothing", async ({ world }) => {
 		await world.seed([{ accountId: "acct-a" }]);
-		await writeFile(world.store.file, '{"schema": 1, "accounts": [');
+		world.store.close();
+		await writeFile(world.store.file, '{"schema": 1, "accounts": ['.repeat(100));
 		const result = await runPrint(world, "say hi");
 		expect(result.code).toBe(1);
 		const lines = result.stderr.trim().split("\n");
 		expect(lines.length).toBeLessThanOrEqual(2);
-		for (const line of lines) expect(line).toContain(`${world.store.file} is unreadable (not valid JSON`);
+		for (const line of lines) expect(line).toContain(`${world.store.file} is unreadable (file is not a database)`);
 		expect(result.stdout).toBe("");
 		const kept = await readdir(world.home);
-		expect(kept).toContain("accounts.json");
-		expect(kept.some((name) => name.startsWith("accounts.json") && name.includes("corrupt"))).toBe(true);
+		expect(kept).toContain("pool.db");
+		expect(kept.some((name) => name.startsWith("pool.db.corrupt-"))).toBe(true);
 		expectOneLineErrors(world, result);
 	});
 

@@ -3,15 +3,19 @@ import { type ErrorReply, invalidGrant, oauthError, refreshTokenReused, tokenSer
 import { BodyError, decodeBody, header, parseFormOrJson, readRaw, sleep, untilAborted } from "./http-util.ts";
 import { begin, type RouteContext, replyJson } from "./route-context.ts";
 import type { FakeState } from "./state.ts";
+import type { FakeTokens } from "./types.ts";
 
 // POST /oauth/token like auth.openai.com: form-encoded (pi-ai) or JSON (the
 // Codex CLI). refresh_token rotates and burns the old refresh token; reuse
 // gives 401 refresh_token_reused, an unknown one RFC 6749 invalid_grant.
+// The configured delay runs before the request is processed; the rotation
+// stands once the answer is written out (see README, "Token delay and kills").
 // authorization_code checks the PKCE S256 challenge from /oauth/authorize.
 
-function tokenReply(state: FakeState, accountId: string): ErrorReply {
+function tokenReply(state: FakeState, accountId: string, onMint?: (tokens: FakeTokens) => void): ErrorReply {
 	const account = state.account(accountId);
 	const tokens = state.tokens.mint(account);
+	onMint?.(tokens);
 	return {
 		status: 200,
 		body: {
@@ -44,11 +48,24 @@ function exchangeCode(state: FakeState, p: Record<string, string>): ErrorReply {
 	return tokenReply(state, record.accountId);
 }
 
-function refresh(state: FakeState, p: Record<string, string>): ErrorReply {
-	const result = state.tokens.consumeRefresh(p.refresh_token ?? "");
+function refresh(ctx: RouteContext, p: Record<string, string>): ErrorReply {
+	const { state } = ctx;
+	const consumed = p.refresh_token ?? "";
+	const result = state.tokens.consumeRefresh(consumed);
 	if (result.kind === "unknown") return invalidGrant("Invalid refresh token");
 	if (result.kind === "reused") return refreshTokenReused();
-	return tokenReply(state, result.accountId);
+	// The rotation counts once the answer is written out; a connection closed before that undoes it.
+	const onMint = (tokens: FakeTokens) => {
+		ctx.res.once("close", () => {
+			if (!ctx.res.writableFinished) state.tokens.undoRotation(consumed, tokens);
+		});
+	};
+	if (state.token.fault === "foreign") {
+		const other =
+			state.token.foreignAccountId ?? [...state.accounts.keys()].find((id) => id !== result.accountId) ?? "acct-x";
+		return tokenReply(state, other, onMint);
+	}
+	return tokenReply(state, result.accountId, onMint);
 }
 
 export async function handleToken(ctx: RouteContext): Promise<void> {
@@ -74,7 +91,7 @@ export async function handleToken(ctx: RouteContext): Promise<void> {
 	if (state.token.fault === "server-error") return replyJson(ctx, entry, tokenServerError());
 	if (state.token.fault === "invalid-grant") return replyJson(ctx, entry, invalidGrant("Invalid refresh token"));
 
-	if (params.grant_type === "refresh_token") return replyJson(ctx, entry, refresh(state, params));
+	if (params.grant_type === "refresh_token") return replyJson(ctx, entry, refresh(ctx, params));
 	if (params.grant_type === "authorization_code") return replyJson(ctx, entry, exchangeCode(state, params));
 	replyJson(ctx, entry, oauthError("unsupported_grant_type", `Unsupported grant_type: ${params.grant_type ?? ""}`));
 }

@@ -106,6 +106,18 @@ export class TokenStore {
 		return { kind: "ok", accountId: record.accountId };
 	}
 
+	/**
+	 * An answer that never left this server (the client's connection closed before the reply was
+	 * written): the rotation did not happen. The old refresh token is live again, the minted ones
+	 * are dropped.
+	 */
+	undoRotation(consumed: string, minted: FakeTokens): void {
+		const record = this.refresh.get(consumed);
+		if (record) record.used = false;
+		this.refresh.delete(minted.refresh);
+		this.access.delete(minted.access);
+	}
+
 	/** Peek which account a refresh token belongs to (for logging failed calls). */
 	refreshOwner(token: string): string | undefined {
 		return this.refresh.get(token)?.accountId;

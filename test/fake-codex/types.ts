@@ -104,8 +104,17 @@ export interface UsageSnapshot {
 }
 
 export interface TokenKnobs {
+	/**
+	 * Time the endpoint takes before it processes a request (the refresh token is rotated after it,
+	 * and the answer goes out at once): a client killed during it loses nothing.
+	 */
 	delayMs: number;
-	fault?: "server-error" | "invalid-grant" | "hang";
+	/**
+	 * `foreign`: a refresh is processed (the token is rotated) but answered with tokens of another
+	 * account (`foreignAccountId`, or any other account), like a confused or hostile endpoint.
+	 */
+	fault?: "server-error" | "invalid-grant" | "hang" | "foreign";
+	foreignAccountId?: string;
 }
 
 /** "serve" answers WebSocket upgrades on the responses path; "refuse" answers 426 (pi-ai then uses SSE). */

@@ -70,6 +70,13 @@ export interface HarnessOptions {
 	pollUsageFirst?: boolean;
 }
 
+/** A fake account with some usage: the policy prefers the one whose weekly window resets soonest. */
+export const usedAccount = (accountId: string, weekly: number, weeklyResetHours: number) => ({
+	accountId,
+	primary: { usedPercent: 10, windowMinutes: 300, resetsInSeconds: 3600 },
+	secondary: { usedPercent: weekly, windowMinutes: 10_080, resetsInSeconds: weeklyResetHours * 3600 },
+});
+
 /** Millisecond-scale settings so tests need no long waits; timing is never asserted. */
 export const FAST_ACTOR = {
 	refreshMarginMs: 60_000,

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { type Harness, responseAccounts, startHarness } from "../helpers/dispatch-harness.ts";
+import { type Harness, responseAccounts, startHarness, usedAccount } from "../helpers/dispatch-harness.ts";
 import { eventually } from "../helpers/eventually.ts";
 
 let harness: Harness | undefined;
@@ -8,15 +8,9 @@ afterEach(async () => {
 	harness = undefined;
 });
 
-const used = (accountId: string, weekly: number, weeklyResetHours: number) => ({
-	accountId,
-	primary: { usedPercent: 10, windowMinutes: 300, resetsInSeconds: 3600 },
-	secondary: { usedPercent: weekly, windowMinutes: 10_080, resetsInSeconds: weeklyResetHours * 3600 },
-});
-
 describe("token refresh", () => {
 	it("on a 401 refreshes the token and retries the same account", async () => {
-		harness = await startHarness({ accounts: [used("acct-a", 10, 24), used("acct-b", 10, 48)] });
+		harness = await startHarness({ accounts: [usedAccount("acct-a", 10, 24), usedAccount("acct-b", 10, 48)] });
 		const { fake, supervisor } = harness;
 		fake.expireAccessTokens("acct-a");
 		const result = await harness.ask("hi");
@@ -31,7 +25,7 @@ describe("token refresh", () => {
 
 	it("refreshes proactively before expiry (inside the safety margin)", async () => {
 		harness = await startHarness({
-			accounts: [used("acct-a", 10, 24)],
+			accounts: [usedAccount("acct-a", 10, 24)],
 			// Expires in 30 s, inside the test's 60 s margin.
 			editRecord: (record) => {
 				record.credentials.expiresAt = Date.now() + 30_000;
@@ -44,7 +38,7 @@ describe("token refresh", () => {
 	});
 
 	it("puts the actor in needs-login when the refresh token is rejected, and fails over", async () => {
-		harness = await startHarness({ accounts: [used("acct-a", 10, 24), used("acct-b", 10, 48)] });
+		harness = await startHarness({ accounts: [usedAccount("acct-a", 10, 24), usedAccount("acct-b", 10, 48)] });
 		const { fake, supervisor } = harness;
 		fake.expireAccessTokens("acct-a");
 		fake.token.fault = "invalid-grant";
@@ -71,8 +65,8 @@ describe("usage and cooldown", () => {
 		// A's next request fills its weekly window, and (counted at admission) its headers say so.
 		harness = await startHarness({
 			accounts: [
-				{ ...used("acct-a", 99, 1), percentPerRequest: 1, chargeAtAdmission: true },
-				used("acct-b", 10, 100),
+				{ ...usedAccount("acct-a", 99, 1), percentPerRequest: 1, chargeAtAdmission: true },
+				usedAccount("acct-b", 10, 100),
 			],
 		});
 		const { fake, supervisor } = harness;
@@ -86,7 +80,7 @@ describe("usage and cooldown", () => {
 	});
 
 	it("brings a cooled-down account back on its own when its timer fires", async () => {
-		harness = await startHarness({ accounts: [used("acct-a", 10, 1), used("acct-b", 10, 100)] });
+		harness = await startHarness({ accounts: [usedAccount("acct-a", 10, 1), usedAccount("acct-b", 10, 100)] });
 		const { fake, supervisor } = harness;
 		fake.setFault("acct-a", { kind: "usage-limit", resetsInSeconds: 1 }, { times: 1 });
 		const first = await harness.ask("hi");
@@ -100,7 +94,7 @@ describe("usage and cooldown", () => {
 	});
 
 	it("polls wham/usage when the usage is stale and chooses by the weekly reset", async () => {
-		harness = await startHarness({ accounts: [used("acct-a", 50, 100), used("acct-b", 50, 5)] });
+		harness = await startHarness({ accounts: [usedAccount("acct-a", 50, 100), usedAccount("acct-b", 50, 5)] });
 		await eventually(() => {
 			for (const view of harness!.supervisor.accounts()) expect(view.snapshot.usage?.source).toBe("poll");
 		});
@@ -111,7 +105,7 @@ describe("usage and cooldown", () => {
 
 describe("sessions", () => {
 	it("keeps a session on its account (sticky) while it is healthy", async () => {
-		harness = await startHarness({ accounts: [used("acct-a", 10, 100), used("acct-b", 10, 5)] });
+		harness = await startHarness({ accounts: [usedAccount("acct-a", 10, 100), usedAccount("acct-b", 10, 5)] });
 		const { fake, supervisor } = harness;
 		await eventually(() => expect(supervisor.accounts().every((a) => a.snapshot.usage)).toBe(true));
 		supervisor.pin("s-pinned", "acct-a");
@@ -133,7 +127,7 @@ describe("sessions", () => {
 	});
 
 	it("abort from pi cancels the upstream request", async () => {
-		harness = await startHarness({ accounts: [used("acct-a", 10, 10)] });
+		harness = await startHarness({ accounts: [usedAccount("acct-a", 10, 10)] });
 		const { fake } = harness;
 		fake.setResponse({ text: "a b c d e f g h", interTokenDelayMs: 200 });
 		const controller = new AbortController();

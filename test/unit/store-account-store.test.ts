@@ -1,19 +1,20 @@
-import { chmod, mkdir, readdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { AccountStore } from "../../src/store/account-store.ts";
+import { peekDb } from "../fixtures/store/db-peek.ts";
 import { account, sampleData, tempHome } from "../fixtures/store/sample-data.ts";
 
 describe("AccountStore read/update", () => {
 	it("reads a missing file as empty data without creating anything", async () => {
 		const home = await tempHome();
 		const store = new AccountStore({ home });
-		expect(store.file).toBe(join(home, "accounts.json"));
+		expect(store.file).toBe(join(home, "pool.db"));
 		expect(await store.read()).toEqual({ accounts: [], state: {} });
 		await expect(stat(home)).rejects.toMatchObject({ code: "ENOENT" });
 	});
 
-	it("round-trips data through the file in the schema-1 layout", async () => {
+	it("round-trips data through the database, one row per account and per state", async () => {
 		const store = new AccountStore({ home: await tempHome() });
 		const data = sampleData();
 		await store.update((d) => {
@@ -22,8 +23,10 @@ describe("AccountStore read/update", () => {
 		});
 		expect(await store.read()).toEqual(data);
 		expect(await new AccountStore({ home: store.home }).read()).toEqual(data);
-		const onDisk = JSON.parse(await readFile(store.file, "utf8"));
-		expect(onDisk).toEqual({ schema: 1, ...data });
+		const onDisk = peekDb(store.file);
+		expect(onDisk.accounts).toEqual(data.accounts);
+		expect(onDisk.state).toEqual(data.state);
+		expect(onDisk.meta.schema).toBe("2");
 	});
 
 	it("passes mutate's return value through", async () => {
@@ -45,14 +48,33 @@ describe("AccountStore read/update", () => {
 		expect((await stat(store.file)).mode & 0o777).toBe(0o600);
 	});
 
-	it("tightens a file someone made group/world readable on the next update", async () => {
-		const store = new AccountStore({ home: await tempHome() });
-		await store.update((d) => {
+	it("tightens a 0755 folder and a 0644 database when it opens them", async () => {
+		const first = new AccountStore({ home: await tempHome() });
+		await first.update((d) => {
 			d.accounts.push(account("acct-a"));
 		});
-		await chmod(store.file, 0o644);
-		await store.update(() => {});
+		first.close();
+		await chmod(first.home, 0o755);
+		await chmod(first.file, 0o644);
+		const store = new AccountStore({ home: first.home });
+		expect((await store.read()).accounts).toHaveLength(1);
+		expect((await stat(store.home)).mode & 0o777).toBe(0o700);
 		expect((await stat(store.file)).mode & 0o777).toBe(0o600);
+	});
+
+	it.each([
+		["empty", ""],
+		["relative", "pi-dispatch"],
+	])('refuses an %s home with one line (HOME="" would put tokens in the current folder)', (_, home) => {
+		expect(() => new AccountStore({ home })).toThrow(
+			expect.objectContaining({ name: "StoreHomeError", code: "E_STORE_HOME" }),
+		);
+		try {
+			new AccountStore({ home });
+		} catch (error) {
+			expect((error as Error).message).not.toContain("\n");
+			expect((error as Error).message).toContain("absolute");
+		}
 	});
 
 	it("writes nothing when mutate throws", async () => {
@@ -60,8 +82,7 @@ describe("AccountStore read/update", () => {
 		await store.update((d) => {
 			d.accounts.push(account("acct-a"));
 		});
-		const before = await readFile(store.file);
-		const beforeStat = await stat(store.file);
+		const before = peekDb(store.file);
 		const boom = new Error("boom");
 		await expect(
 			store.update((d) => {
@@ -70,9 +91,7 @@ describe("AccountStore read/update", () => {
 				throw boom;
 			}),
 		).rejects.toBe(boom);
-		expect(await readFile(store.file)).toEqual(before);
-		expect((await stat(store.file)).ino).toBe(beforeStat.ino);
-		expect((await readdir(store.home)).filter((n) => n.endsWith(".tmp"))).toEqual([]);
+		expect(peekDb(store.file)).toEqual(before);
 	});
 
 	it("writes nothing when an async mutate rejects", async () => {
@@ -84,19 +103,24 @@ describe("AccountStore read/update", () => {
 				throw new Error("late");
 			}),
 		).rejects.toThrow("late");
-		await expect(stat(store.file)).rejects.toMatchObject({ code: "ENOENT" });
+		expect(await store.read()).toEqual({ accounts: [], state: {} });
 	});
 
-	it("does not rewrite the file when mutate changes nothing", async () => {
+	it("commits nothing when mutate changes nothing (other processes see no change)", async () => {
 		const store = new AccountStore({ home: await tempHome() });
 		await store.update((d) => {
 			d.accounts.push(account("acct-a"));
 		});
-		const before = await stat(store.file, { bigint: true });
+		const other = new AccountStore({ home: store.home });
+		let changes = 0;
+		const stop = other.watch(() => changes++);
 		await store.update(() => {});
-		const after = await stat(store.file, { bigint: true });
-		expect(after.ino).toBe(before.ino);
-		expect(after.mtimeNs).toBe(before.mtimeNs);
+		await store.update((d) => {
+			d.accounts[0]!.label = d.accounts[0]!.label;
+		});
+		await new Promise((r) => setTimeout(r, 700));
+		stop();
+		expect(changes).toBe(0);
 	});
 
 	it("refuses a mutation that leaves an unreadable shape, and writes nothing", async () => {
@@ -104,7 +128,7 @@ describe("AccountStore read/update", () => {
 		await store.update((d) => {
 			d.accounts.push(account("acct-a"));
 		});
-		const before = await readFile(store.file);
+		const before = peekDb(store.file);
 		await expect(
 			store.update((d) => {
 				d.accounts.push(account("acct-a"));
@@ -115,39 +139,26 @@ describe("AccountStore read/update", () => {
 				(d.accounts[0]!.credentials as { expiresAt: unknown }).expiresAt = "soon";
 			}),
 		).rejects.toMatchObject({ code: "E_STORE_INVALID_UPDATE" });
-		expect(await readFile(store.file)).toEqual(before);
+		expect(peekDb(store.file)).toEqual(before);
 	});
 
 	it("keeps unknown fields of a record (a newer minor version's additions)", async () => {
 		const store = new AccountStore({ home: await tempHome() });
-		await mkdir(store.home, { recursive: true });
-		const record = { ...account("acct-a"), futureField: { x: 1 } };
-		await writeFile(store.file, JSON.stringify({ schema: 1, accounts: [record], state: {} }));
+		await store.update((d) => {
+			d.accounts.push({ ...account("acct-a"), futureField: { x: 1 } } as never);
+		});
 		await store.update((d) => {
 			d.accounts[0]!.label = "renamed";
 		});
-		const onDisk = JSON.parse(await readFile(store.file, "utf8"));
-		expect(onDisk.accounts[0]).toMatchObject({ label: "renamed", futureField: { x: 1 } });
+		expect(peekDb(store.file).accounts[0]).toMatchObject({ label: "renamed", futureField: { x: 1 } });
 	});
 
-	it("reads a file that starts with a byte-order mark", async () => {
+	it("imports an accounts.json that starts with a byte-order mark", async () => {
 		const store = new AccountStore({ home: await tempHome() });
 		await mkdir(store.home, { recursive: true });
-		await writeFile(store.file, `\uFEFF${JSON.stringify({ schema: 1, ...sampleData() })}`);
+		await writeFile(join(store.home, "accounts.json"), `\uFEFF${JSON.stringify({ schema: 1, ...sampleData() })}`);
 		expect(await store.read()).toEqual(sampleData());
-	});
-
-	it("removes temp files a killed writer left behind, and reads never see them", async () => {
-		const store = new AccountStore({ home: await tempHome() });
-		await store.update((d) => {
-			d.accounts.push(account("acct-a"));
-		});
-		const leftover = join(store.home, `.accounts.json.99999.abcdef.tmp`);
-		await writeFile(leftover, '{"schema":1,"accounts":[{"trunc');
-		await utimes(leftover, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
-		expect((await store.read()).accounts.map((a) => a.id)).toEqual(["acct-a"]);
-		await store.update(() => {});
-		await expect(stat(leftover)).rejects.toMatchObject({ code: "ENOENT" });
+		expect((await readdir(store.home)).filter((n) => n.endsWith(".tmp"))).toEqual([]);
 	});
 
 	it("refuses update inside update instead of deadlocking", async () => {

@@ -35,11 +35,11 @@ describe("store diagnostics channels", () => {
 			unsubscribe("pi-dispatch:store:write", onWrite);
 		}
 		expect(waits).toEqual([
-			expect.objectContaining({ lockPath: expect.stringContaining("accounts.json.lock"), attempts: 1 }),
+			expect.objectContaining({ lockPath: store.file, attempts: 1 }),
 			expect.objectContaining({ attempts: 1 }),
 		]);
 		expect(writes).toEqual([
-			expect.objectContaining({ file: store.file, ok: true }),
+			expect.objectContaining({ file: store.file, ok: true, state: { a: { cooldownReason: "x" } } }),
 			expect.objectContaining({ file: store.file, ok: false, code: "E_TEST" }),
 		]);
 	});

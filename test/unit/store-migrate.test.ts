@@ -1,8 +1,10 @@
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { AccountStore } from "../../src/store/account-store.ts";
 import { CURRENT_SCHEMA, migrate } from "../../src/store/migrate.ts";
+import { sqlite } from "../../src/store/sqlite.ts";
+import { peekDb } from "../fixtures/store/db-peek.ts";
 import { account, tempHome } from "../fixtures/store/sample-data.ts";
 
 const legacy = [
@@ -96,34 +98,39 @@ describe("migrate", () => {
 });
 
 describe("AccountStore with older and newer files", () => {
-	it("reads a schema-0 file and writes it back as schema 1, keeping a copy of the original", async () => {
+	it("imports a schema-0 accounts.json once, in one transaction, and keeps it renamed (0600)", async () => {
 		const store = new AccountStore({ home: await tempHome() });
 		await mkdir(store.home, { recursive: true });
 		const original = JSON.stringify(legacy);
-		await writeFile(store.file, original);
+		const legacyFile = join(store.home, "accounts.json");
+		await writeFile(legacyFile, original, { mode: 0o644 });
 
 		const data = await store.read();
 		expect(data.accounts.map((a) => [a.id, a.label, a.credentials.refresh])).toEqual([
 			["acct-w", "work", "legacy-refresh-w"],
 			["acct-h", "home", "legacy-refresh-h"],
 		]);
-		// read() never writes.
-		expect(await readFile(store.file, "utf8")).toBe(original);
+		await expect(stat(legacyFile)).rejects.toMatchObject({ code: "ENOENT" });
+		const kept = join(store.home, "accounts.json.imported");
+		expect(await readFile(kept, "utf8")).toBe(original);
+		expect((await stat(kept)).mode & 0o777).toBe(0o600);
+		expect(peekDb(store.file).meta).toMatchObject({ schema: "2", imported: "accounts.json" });
 
-		await store.update(() => {});
-		const onDisk = JSON.parse(await readFile(store.file, "utf8"));
-		expect(onDisk.schema).toBe(1);
-		expect(onDisk.accounts).toHaveLength(2);
-		const copies = (await readdir(store.home)).filter((n) => n.startsWith("accounts.json.schema0-"));
-		expect(copies).toHaveLength(1);
-		expect(await readFile(join(store.home, copies[0]!), "utf8")).toBe(original);
+		// An accounts.json appearing later (an old pi-dispatch wrote one) is not imported over the pool.
+		await store.update((d) => {
+			d.accounts[0]!.label = "work2";
+		});
+		await writeFile(legacyFile, JSON.stringify([]));
+		const again = new AccountStore({ home: store.home });
+		expect((await again.read()).accounts.map((a) => a.label)).toEqual(["work2", "home"]);
 	});
 
-	it("refuses a file from a newer schema on read and update, and never touches it", async () => {
+	it("refuses an accounts.json from a newer schema on read and update, and never touches it", async () => {
 		const store = new AccountStore({ home: await tempHome() });
 		await mkdir(store.home, { recursive: true });
 		const future = JSON.stringify({ schema: 7, accounts: { shiny: true } });
-		await writeFile(store.file, future);
+		const legacyFile = join(store.home, "accounts.json");
+		await writeFile(legacyFile, future);
 
 		const expected = { name: "StoreFutureSchemaError", code: "E_STORE_FUTURE_SCHEMA", schema: 7, supported: 1 };
 		await expect(store.read()).rejects.toMatchObject(expected);
@@ -133,7 +140,23 @@ describe("AccountStore with older and newer files", () => {
 		await expect(store.update(mutate)).rejects.toMatchObject(expected);
 		const error = await store.read().catch((e: Error) => e);
 		expect((error as Error).message).toMatch(/schema 7.*schema 1.*upgrade pi-dispatch/);
-		expect((error as Error).message).toContain(store.file);
-		expect(await readFile(store.file, "utf8")).toBe(future);
+		expect((error as Error).message).toContain(legacyFile);
+		expect(await readFile(legacyFile, "utf8")).toBe(future);
+	});
+
+	it("refuses a database from a newer schema and never writes to it", async () => {
+		const store = new AccountStore({ home: await tempHome() });
+		await store.update((d) => {
+			d.accounts.push(account("acct-a"));
+		});
+		store.close();
+		const db = new (sqlite().DatabaseSync)(store.file);
+		db.exec("UPDATE meta SET value = '9' WHERE key = 'schema'");
+		db.close();
+		const fresh = new AccountStore({ home: store.home });
+		const expected = { name: "StoreFutureSchemaError", code: "E_STORE_FUTURE_SCHEMA", schema: 9, supported: 2 };
+		await expect(fresh.read()).rejects.toMatchObject(expected);
+		await expect(fresh.update(() => {})).rejects.toMatchObject(expected);
+		expect(peekDb(store.file).accounts).toHaveLength(1);
 	});
 });

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { it } from "vitest";
 import { AccountStore } from "../../../src/store/account-store.ts";
+import type { UsageSnapshot } from "../../../src/usage/usage-snapshot.ts";
 import { type FakeAccountInit, type FakeCodex, type FakeTokens, startFakeCodex } from "../../fake-codex/index.ts";
 import { seedAccounts } from "../../helpers/dispatch-harness.ts";
 import { offlinePiEnv } from "../../helpers/offline-pi-env.ts";
@@ -122,6 +123,18 @@ export const itWithWorld = it.extend<{ world: PiWorld }>({
 		await world.close();
 	},
 });
+
+/** What the pool "last saw" of an account, so routing is decided before any usage poll lands. */
+export function seenUsage(weeklyPercent: number, weeklyResetsInMs: number): UsageSnapshot {
+	const now = Date.now();
+	return {
+		primary: { usedPercent: 0, windowMinutes: 300, resetsAt: now + 3 * 3_600_000 },
+		secondary: { usedPercent: weeklyPercent, windowMinutes: 10080, resetsAt: now + weeklyResetsInMs },
+		planType: "plus",
+		observedAt: now,
+		source: "poll",
+	};
+}
 
 export function piArgs(extra: readonly string[]): string[] {
 	return [PI_CLI, "--no-session", "-ne", "-e", EXTENSION, "--model", MODEL, ...extra];

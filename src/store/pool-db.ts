@@ -1,0 +1,222 @@
+/**
+ * The pool database `<home>/pool.db`: opening it (WAL, busy timeout, synchronous=NORMAL), its
+ * schema, the one-time import of an old `accounts.json`, and StoreData in and out of its rows.
+ * Row content is validated with store-shape.ts, so problems are named by path, never by value.
+ */
+import { chmodSync, existsSync, readFileSync, renameSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { AccountRecord, StoreData } from "./account-record.ts";
+import { keepCopy } from "./keep-copy.ts";
+import { migrate } from "./migrate.ts";
+import { type Database, SQLITE_CORRUPT, SQLITE_NOTADB, sqlite, sqliteCode } from "./sqlite.ts";
+import { StoreCorruptError, StoreFutureSchemaError } from "./store-errors.ts";
+import { storeDataProblem } from "./store-shape.ts";
+
+/** The database layout this version writes (schema 1 was accounts.json). */
+export const DB_SCHEMA = 2;
+export const DB_NAME = "pool.db";
+export const LEGACY_NAME = "accounts.json";
+export const IMPORTED_SUFFIX = ".imported";
+
+const TABLES = `
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS accounts(id TEXT PRIMARY KEY, pos INTEGER NOT NULL, record TEXT NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS state(id TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS leases(
+	name TEXT PRIMARY KEY, host TEXT NOT NULL, boot_id TEXT NOT NULL, pid INTEGER NOT NULL,
+	start_time TEXT NOT NULL, thread_id INTEGER NOT NULL, nonce TEXT NOT NULL, expires_at INTEGER NOT NULL
+) STRICT;`;
+
+export function isCorruptError(error: unknown): boolean {
+	const code = sqliteCode(error);
+	return code === SQLITE_NOTADB || code === SQLITE_CORRUPT;
+}
+
+/**
+ * Opens (creating if needed) and prepares the database. Throws SQLite errors as they are (the
+ * caller names them), StoreFutureSchemaError, or StoreCorruptError for a bad accounts.json.
+ */
+export function openPoolDb(home: string, busyTimeoutMs: number): Database {
+	const file = join(home, DB_NAME);
+	const db = new (sqlite().DatabaseSync)(file);
+	try {
+		db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.round(busyTimeoutMs))}`);
+		// journal_mode=WAL needs a moment of exclusive access on a fresh file; retry a busy one.
+		for (let attempt = 0; ; attempt++) {
+			try {
+				db.exec("PRAGMA journal_mode = WAL");
+				break;
+			} catch (error) {
+				if (isCorruptError(error) || attempt >= 50) throw error;
+			}
+		}
+		// NORMAL in WAL mode: a commit is in the OS's hands when it returns, so it survives kill -9;
+		// only a power loss or kernel crash can take back the last commits. Saving rotated tokens
+		// switches to FULL (fsync per commit) around that one transaction (AccountStore.saveRotation).
+		db.exec("PRAGMA synchronous = NORMAL");
+		const schema = readSchema(db);
+		if (schema === undefined) initialize(db, home);
+		else if (schema > DB_SCHEMA) throw new StoreFutureSchemaError(file, schema, DB_SCHEMA);
+		return db;
+	} catch (error) {
+		db.close();
+		throw error;
+	}
+}
+
+function readSchema(db: Database): number | undefined {
+	const table = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
+	if (!table) return undefined;
+	const row = db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string } | undefined;
+	return row ? Number(row.value) : undefined;
+}
+
+/** Creates the tables and imports accounts.json, once, in one transaction. */
+function initialize(db: Database, home: string): void {
+	db.exec("BEGIN IMMEDIATE");
+	try {
+		if (readSchema(db) === undefined) {
+			db.exec(TABLES);
+			const legacy = readLegacy(home);
+			if (legacy) writeData(db, legacy, { accounts: [], state: {} });
+			db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema', ?)").run(String(DB_SCHEMA));
+			if (legacy) db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('imported', ?)").run(LEGACY_NAME);
+		}
+		db.exec("COMMIT");
+	} catch (error) {
+		db.exec("ROLLBACK");
+		throw error;
+	}
+}
+
+function readLegacy(home: string): StoreData | undefined {
+	const file = join(home, LEGACY_NAME);
+	let bytes: Buffer;
+	try {
+		bytes = readFileSync(file);
+	} catch {
+		return undefined;
+	}
+	let raw: unknown;
+	try {
+		raw = JSON.parse(bytes.toString("utf8").replace(/^\uFEFF/, ""));
+	} catch {
+		// The parser's message quotes the input (tokens): a fixed reason only. The file stays as it is.
+		throw corrupt(file, bytes, bytes.length === 0 ? "empty file" : "not valid JSON, truncated or damaged");
+	}
+	const result = migrate(raw, Date.now());
+	if (!result.ok && result.kind === "future") throw new StoreFutureSchemaError(file, result.schema, 1);
+	if (!result.ok) throw corrupt(file, bytes, result.reason);
+	return result.data;
+}
+
+function corrupt(file: string, bytes: Buffer, reason: string): StoreCorruptError {
+	let backup: string | undefined;
+	try {
+		backup = keepCopy(file, bytes, "corrupt");
+	} catch {
+		backup = undefined;
+	}
+	return new StoreCorruptError(file, reason, backup);
+}
+
+/** After a committed import: the old file is kept, renamed, out of every old reader's way. */
+export function retireLegacy(home: string, db: Database): void {
+	const file = join(home, LEGACY_NAME);
+	if (!existsSync(file)) return;
+	const imported = db.prepare("SELECT value FROM meta WHERE key = 'imported'").get();
+	if (!imported) return;
+	let target = `${file}${IMPORTED_SUFFIX}`;
+	if (existsSync(target)) target = `${target}-${Date.now()}`;
+	try {
+		renameSync(file, target);
+		chmodSync(target, 0o600);
+	} catch {
+		// Another process renamed it first, or the folder is read-only: the meta row prevents a second import.
+	}
+}
+
+interface Row {
+	id: string;
+	json: string;
+}
+
+/** Everything in the rows, validated; throws a "reason" string when the rows are not valid data. */
+export function readData(db: Database): StoreData | string {
+	const accountRows = db.prepare("SELECT id, record AS json FROM accounts ORDER BY pos").all() as unknown as Row[];
+	const stateRows = db.prepare("SELECT id, value AS json FROM state ORDER BY id").all() as unknown as Row[];
+	const accounts: unknown[] = [];
+	for (const [i, row] of accountRows.entries()) {
+		const value = parse(row.json);
+		if (value === undefined) return `accounts[${i}] is not valid JSON`;
+		accounts.push(value);
+	}
+	const state: Record<string, unknown> = {};
+	for (const row of stateRows) {
+		const value = parse(row.json);
+		if (value === undefined) return `state[${JSON.stringify(row.id).slice(0, 80)}] is not valid JSON`;
+		state[row.id] = value;
+	}
+	const data = { accounts, state };
+	const problem = storeDataProblem(data);
+	if (problem) return problem;
+	for (const [i, row] of accountRows.entries()) {
+		if ((accounts[i] as AccountRecord).id !== row.id) return `accounts[${i}].id does not match its row`;
+	}
+	return data as unknown as StoreData;
+}
+
+function parse(json: string): unknown {
+	try {
+		return JSON.parse(json);
+	} catch {
+		return undefined;
+	}
+}
+
+/** Writes the rows that differ between `before` and `after` (inside the caller's transaction). */
+export function writeData(db: Database, after: StoreData, before: StoreData): boolean {
+	let changed = false;
+	const old = new Map(before.accounts.map((a, i) => [a.id, { pos: i, json: JSON.stringify(a) }]));
+	const upsertAccount = db.prepare(
+		"INSERT INTO accounts(id, pos, record) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET pos = excluded.pos, record = excluded.record",
+	);
+	for (const [pos, account] of after.accounts.entries()) {
+		const json = JSON.stringify(account);
+		const prior = old.get(account.id);
+		old.delete(account.id);
+		if (prior && prior.pos === pos && prior.json === json) continue;
+		upsertAccount.run(account.id, pos, json);
+		changed = true;
+	}
+	const deleteAccount = db.prepare("DELETE FROM accounts WHERE id = ?");
+	for (const id of old.keys()) {
+		deleteAccount.run(id);
+		changed = true;
+	}
+	const upsertState = db.prepare(
+		"INSERT INTO state(id, value) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET value = excluded.value",
+	);
+	for (const [id, value] of Object.entries(after.state)) {
+		const json = JSON.stringify(value);
+		if (before.state[id] !== undefined && JSON.stringify(before.state[id]) === json) continue;
+		upsertState.run(id, json);
+		changed = true;
+	}
+	const deleteState = db.prepare("DELETE FROM state WHERE id = ?");
+	for (const id of Object.keys(before.state)) {
+		if (after.state[id] !== undefined) continue;
+		deleteState.run(id);
+		changed = true;
+	}
+	return changed;
+}
+
+/** True when a directory sits where the database should be. */
+export function isDirectoryAt(path: string): boolean {
+	try {
+		return statSync(path).isDirectory();
+	} catch {
+		return false;
+	}
+}
