@@ -200,7 +200,7 @@ export class Dispatcher {
 				case "exhausted": {
 					const guessed = failure.resetsAt === undefined;
 					const until = failure.resetsAt ?? now + this.#supervisor.actorConfig.fallbackCooldownMs;
-					this.#supervisor.markExhausted(actor.accountId, until, guessed);
+					this.#supervisor.learnExhausted(actor.accountId, until, failure.code ?? "exhausted", guessed);
 					if (observation.status === undefined) {
 						actor.tell({ type: "exhausted", reason: failure.code ?? "exhausted", ...(guessed ? {} : { until }) });
 					}
@@ -250,9 +250,12 @@ export class Dispatcher {
 		});
 		const usage = usageFromHeaders(seen.headers, now);
 		if (isUsageExhausted(usage)) {
-			this.#supervisor.markExhausted(
+			const until = exhaustedUntil(usage);
+			this.#supervisor.learnExhausted(
 				actor.accountId,
-				exhaustedUntil(usage) ?? now + this.#supervisor.actorConfig.fallbackCooldownMs,
+				until ?? now + this.#supervisor.actorConfig.fallbackCooldownMs,
+				"usage window full",
+				until === undefined,
 			);
 		}
 	}

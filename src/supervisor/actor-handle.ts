@@ -23,6 +23,7 @@ import {
 } from "../protocol/messages.ts";
 import { fromWireError } from "../protocol/wire-error.ts";
 import type { AccountRecord, SharedAccountState } from "../store/account-record.ts";
+import type { UsageSnapshot } from "../usage/usage-snapshot.ts";
 import { ActivationTimers } from "./activation-timers.ts";
 import { ActorMailbox, type Lease } from "./actor-mailbox.ts";
 import { ActorThread } from "./actor-thread.ts";
@@ -255,6 +256,11 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 		} else {
 			this.emit("snapshot", this.snapshot);
 		}
+	}
+
+	/** Usage seen in answers that no thread has read yet (the actor is dormant or still starting). */
+	undeliveredUsage(): UsageSnapshot | undefined {
+		return this.#port ? undefined : this.#mailbox.keptUsage();
 	}
 
 	/** Test and bench hook: kill the actor's thread as a crash would. */

@@ -4,6 +4,8 @@
  * yet, which every new thread is asked again, so a thread that dies before `ready` loses none.
  */
 import type { SupervisorToActorBody } from "../protocol/messages.ts";
+import { usageFromHeaders } from "../usage/rate-limit-headers.ts";
+import type { UsageSnapshot } from "../usage/usage-snapshot.ts";
 
 export interface Lease {
 	access: string;
@@ -33,6 +35,17 @@ export class ActorMailbox {
 	keep(message: SupervisorToActorBody): void {
 		if (this.#kept.length >= OUTBOX_LIMIT) this.#kept.shift();
 		this.#kept.push(message);
+	}
+
+	/** The usage the newest kept observation shows: what a thread never started would have learnt. */
+	keptUsage(): UsageSnapshot | undefined {
+		for (let i = this.#kept.length - 1; i >= 0; i--) {
+			const message = this.#kept[i];
+			if (message?.type !== "observed") continue;
+			const usage = usageFromHeaders(message.observation.headers, message.observation.at);
+			if (usage) return usage;
+		}
+		return undefined;
 	}
 
 	/** A new lease: the message to post, and the promise its answer settles. */

@@ -12,6 +12,7 @@ import { describeError } from "../errors.ts";
 import type { ActorConfig, ActorSnapshot } from "../protocol/messages.ts";
 import type { AccountRecord, SharedAccountState, StoreData } from "../store/account-record.ts";
 import { AccountStore } from "../store/account-store.ts";
+import { mergeSharedState } from "../usage/shared-state-merge.ts";
 import { exhaustedUntil } from "../usage/usage-snapshot.ts";
 import { ActorHandle } from "./actor-handle.ts";
 import { PoolPoller } from "./poll-lease.ts";
@@ -77,6 +78,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 	readonly #queue: PQueue;
 	readonly #accountQueues = new Map<string, PQueue>();
 	#unwatch: (() => void) | undefined;
+	/** Store writes of what this process learnt; stop waits for them (bounded). */
+	readonly #writes = new Set<Promise<void>>();
 	#syncing: Promise<void> = Promise.resolve();
 	#stopped = false;
 
@@ -207,6 +210,16 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 		this.#clearPinsFor(accountId, "exhausted");
 	}
 
+	/**
+	 * Exhaustion an answer here showed: marked at once for routing, and written to the store now,
+	 * not when the account's actor has activated (other processes hear it at once, and a `pi -p`
+	 * that fails over and quits still leaves it for the next one). The actor confirms and times it.
+	 */
+	learnExhausted(accountId: string, until: number, reason: string, guessed = false): void {
+		this.markExhausted(accountId, until, guessed);
+		this.#share(accountId, { cooldownUntil: until, cooldownReason: reason });
+	}
+
 	pin(sessionKey: string, accountId: string): void {
 		this.#pins.set(sessionKey, accountId);
 		this.#sticky.set(sessionKey, accountId);
@@ -254,7 +267,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 		this.#queue.clear();
 		// A reload already applying the store finishes first, so every actor it made is stopped below.
 		await this.#syncing;
+		// Usage read from answers that no actor thread got to see: the next process starts from it.
+		for (const actor of this.#actors.values()) {
+			const usage = actor.undeliveredUsage();
+			if (usage) this.#share(actor.accountId, { usage });
+		}
 		await Promise.all([
+			within(Promise.all(this.#writes), boundMs),
 			within(this.#poller?.stop(), boundMs),
 			...[...this.#actors.values()].map((actor) => actor.stop(boundMs)),
 			// Actors of accounts removed meanwhile are ending too (their own bound).
@@ -337,6 +356,25 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 			onTick: (polled) => this.emit("usage-poll-tick", polled),
 			onError: (error) => this.emit("error", new Error(`usage poll lease: ${describeError(error)}`)),
 		});
+	}
+
+	/**
+	 * Merges `patch` into the account's shared state (later cooldown and newer usage win), on the
+	 * next turn of the event loop: a failover's next attempt goes out first.
+	 */
+	#share(accountId: string, patch: SharedAccountState): void {
+		const write = new Promise<void>((resolve) => setImmediate(resolve))
+			.then(() =>
+				this.store.update((data) => {
+					if (!data.accounts.some((a) => a.id === accountId)) return;
+					data.state[accountId] = mergeSharedState(data.state[accountId], patch, Date.now());
+				}),
+			)
+			.catch((error: unknown) => {
+				this.emit("error", new Error(`could not share what was learnt: ${describeError(error)}`));
+			})
+			.finally(() => this.#writes.delete(write));
+		this.#writes.add(write);
 	}
 
 	#withLocalCooldown(snapshot: ActorSnapshot): ActorSnapshot {

@@ -177,6 +177,9 @@ describe("actors cost nothing until needed", () => {
 		await harness.runtime.stop();
 		expect(activations).toEqual([]);
 		expect(supervisor.activeThreads()).toBe(0);
+		// What the answer's headers showed reached the store anyway: the next process starts from it.
+		const stored = (await supervisor.store.read()).state["acct-01"]?.usage;
+		expect(stored?.source).toBe("headers");
 	});
 
 	it("stopping a dormant pool ends no thread, and stopping an active one leaves none", async () => {
