@@ -11,8 +11,8 @@ const PROCESS_HEAVY = [
 const shared = {
 	environment: "node" as const,
 	env: {
-		// Worker threads start from the build (made by the global setup), not from type-stripped TS.
-		PI_DISPATCH_ACTOR_WORKER: fileURLToPath(new URL("dist/workers/account-actor.js", import.meta.url)),
+		// Worker threads start from the build's bundle (made by the global setup), not from type-stripped TS.
+		PI_DISPATCH_ACTOR_WORKER: fileURLToPath(new URL("dist/workers/account-actor.bundle.js", import.meta.url)),
 	},
 	testTimeout: 60_000,
 	hookTimeout: 60_000,
