@@ -6,6 +6,7 @@ const PROCESS_HEAVY = [
 	"test/e2e/**/*.test.ts",
 	"test/integration/*multiprocess*.test.ts",
 	"test/integration/bench-smoke.test.ts",
+	"test/integration/bench-startup-smoke.test.ts",
 ];
 
 const shared = {

@@ -19,7 +19,7 @@ import {
 import { fromWireError } from "../protocol/wire-error.ts";
 import type { AccountRecord, SharedAccountState } from "../store/account-record.ts";
 import { RestartBudget, type RestartPolicyOptions } from "./restart-policy.ts";
-import { actorWorkerUrl } from "./worker-file.ts";
+import { actorThreadOptions, actorWorkerUrl } from "./worker-file.ts";
 
 export interface Lease {
 	access: string;
@@ -83,6 +83,7 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 			concurrentTasksPerWorker: 1,
 			// The actor's task never ends while it lives; no Atomics wait between tasks.
 			atomics: "disabled",
+			...actorThreadOptions(),
 		});
 		// Piscina reports a thread dying with no task as 'error'; our task is always running, so
 		// the task's rejection is what drives restarts. Swallow the duplicate here.

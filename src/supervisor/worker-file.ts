@@ -1,3 +1,6 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
 /**
  * Where the actor's worker entry lives. From the build (`dist/`, which is what an installed package
  * runs, inside node_modules where Node's type stripping is off) it is the bundle beside this
@@ -13,4 +16,21 @@ export function actorWorkerUrl(env: NodeJS.ProcessEnv = process.env): URL {
 	if (override) return new URL(override, "file:///");
 	const fromSource = import.meta.url.endsWith(".ts");
 	return new URL(`../../workers/account-actor.${fromSource ? "ts" : "bundle.js"}`, import.meta.url);
+}
+
+/** Per-thread options of the actor's worker, spread into its piscina pool's options. */
+export interface ActorThreadOptions {
+	env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Node's compile cache for the actor's thread. A worker thread does not inherit the main thread's
+ * `module.enableCompileCache()` (pi's launcher calls it), only the `NODE_COMPILE_CACHE` variable,
+ * so the actor gets the variable, naming the folder Node uses by default (shared with pi's own
+ * cache). With the cache the actor's code is deserialized instead of compiled. Node's own settings
+ * win: `NODE_DISABLE_COMPILE_CACHE` turns it off, a `NODE_COMPILE_CACHE` already set is inherited.
+ */
+export function actorThreadOptions(env: NodeJS.ProcessEnv = process.env): ActorThreadOptions {
+	if (env.NODE_DISABLE_COMPILE_CACHE || env.NODE_COMPILE_CACHE) return {};
+	return { env: { ...env, NODE_COMPILE_CACHE: join(tmpdir(), "node-compile-cache") } };
 }
