@@ -11,7 +11,8 @@ import { MessageChannel } from "node:worker_threads";
 import { Piscina } from "piscina";
 import { type ActorConfig, type ActorToSupervisor, PROTOCOL_VERSION } from "../../src/protocol/messages.ts";
 import type { AccountCredentials } from "../../src/store/account-record.ts";
-import { actorThreadOptions } from "../../src/supervisor/worker-file.ts";
+import { actorPoolOptions } from "../../src/supervisor/worker-file.ts";
+import { settledRss } from "../lib/settled-rss.ts";
 import { sleep } from "../lib/wait.ts";
 
 export interface ActorCostJob {
@@ -32,15 +33,6 @@ export interface ActorCostResult {
 	usagePolled: number;
 }
 
-const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
-
-async function settledRss(): Promise<number> {
-	gc();
-	await sleep(50);
-	gc();
-	return process.memoryUsage().rss;
-}
-
 async function sample(job: ActorCostJob): Promise<ActorCostResult> {
 	const home = await mkdtemp(join(tmpdir(), "pi-dispatch-actor-cost-"));
 	const config: ActorConfig = { ...job.config, home };
@@ -50,15 +42,9 @@ async function sample(job: ActorCostJob): Promise<ActorCostResult> {
 	const polled = new Set<string>();
 	const t0 = performance.now();
 	const ready = job.accounts.map((account) => {
-		// The pool as ActorHandle builds it (src/supervisor/actor-handle.ts).
+		// The pool as ActorHandle builds it.
 		const pool = new Piscina({
-			filename: new URL(job.entry, "file:///").href,
-			minThreads: 1,
-			maxThreads: 1,
-			idleTimeout: Number.POSITIVE_INFINITY,
-			concurrentTasksPerWorker: 1,
-			atomics: "disabled",
-			...actorThreadOptions(),
+			...actorPoolOptions(new URL(job.entry, "file:///")),
 			...(job.resourceLimits ? { resourceLimits: job.resourceLimits } : {}),
 		});
 		pools.push(pool);

@@ -8,10 +8,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CODEX_CLIENT_ID, CODEX_SCOPE } from "../../src/auth/auth-endpoints.ts";
 import { ACTOR_DEFAULTS } from "../../src/supervisor/supervisor-options.ts";
 import type { FakeCodex } from "../../test/fake-codex/index.ts";
 import { interleave } from "../lib/interleave.ts";
+import { rigConfig } from "../lib/rig.ts";
 import { type Summary, summarize } from "../lib/stats.ts";
 import type { ActorCostJob, ActorCostResult } from "./actor-child.ts";
 
@@ -71,17 +71,7 @@ export async function measureActorCost(
 				entry,
 				accounts,
 				settleMs: options.settleMs,
-				config: {
-					...ACTOR_DEFAULTS,
-					codexBaseUrl: fake.baseUrl,
-					auth: {
-						tokenUrl: fake.tokenUrl,
-						authorizeUrl: fake.authorizeUrl,
-						clientId: CODEX_CLIENT_ID,
-						redirectUri: "http://localhost:1455/auth/callback",
-						scope: CODEX_SCOPE,
-					},
-				},
+				config: { ...ACTOR_DEFAULTS, codexBaseUrl: fake.baseUrl, auth: rigConfig(fake, "").auth },
 				...extra,
 			});
 			const tscEntry = join(options.buildDir, "workers", "account-actor.js");

@@ -33,6 +33,8 @@ export interface FleetResult {
 	usagePollMs: number;
 	/** `wham/usage` calls per account within the window, max and median over the accounts. */
 	usageCallsPerAccount: { max: number; median: number; total: number };
+	/** Processes still running 10 s after their stdin closed (pi's orderly shutdown), then killed. */
+	killedOnShutdown: number;
 	errors: string[];
 }
 
@@ -68,14 +70,18 @@ function sampleProcess(child: ChildProcessWithoutNullStreams, answeredMs: number
 	};
 }
 
-/** Closes stdin (pi's orderly shutdown), then kills what did not exit in time. */
-async function stopAll(children: ChildProcessWithoutNullStreams[]): Promise<void> {
+/** Closes stdin (pi's orderly shutdown), then kills what did not exit in time; returns how many. */
+async function stopAll(children: ChildProcessWithoutNullStreams[]): Promise<number> {
+	let killed = 0;
 	await Promise.all(
 		children.map(
 			(child) =>
 				new Promise<void>((resolve) => {
 					if (child.exitCode !== null || child.signalCode !== null) return resolve();
-					const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+					const timer = setTimeout(() => {
+						killed++;
+						child.kill("SIGKILL");
+					}, 10_000);
 					child.once("exit", () => {
 						clearTimeout(timer);
 						resolve();
@@ -84,6 +90,7 @@ async function stopAll(children: ChildProcessWithoutNullStreams[]): Promise<void
 				}),
 		),
 	);
+	return killed;
 }
 
 async function measureOne(arm: PiArm, steadyMs: number): Promise<ProcessSample> {
@@ -108,6 +115,7 @@ export async function runFleet(
 	const pis = Array.from({ length: options.processes }, () => startRpcPi(options.dispatch));
 	let samples: ProcessSample[] = [];
 	let windowMs = 0;
+	let killedOnShutdown = 0;
 	try {
 		const answered = await Promise.all(
 			pis.map((pi) =>
@@ -121,7 +129,7 @@ export async function runFleet(
 		samples = pis.map((pi, i) => sampleProcess(pi.child, answered[i]!));
 		windowMs = performance.now() - t0;
 	} finally {
-		await stopAll(pis.map((pi) => pi.child));
+		killedOnShutdown = await stopAll(pis.map((pi) => pi.child));
 	}
 	const calls = new Map<string, number>();
 	for (const entry of fake.requests) {
@@ -145,6 +153,7 @@ export async function runFleet(
 			median: perAccount[Math.floor((perAccount.length - 1) / 2)] ?? 0,
 			total: perAccount.reduce((a, b) => a + b, 0),
 		},
+		killedOnShutdown,
 		errors,
 	};
 }

@@ -2,8 +2,8 @@
  * Where pi's start-up time goes on the main thread with pi-dispatch: pi's own start-up timings
  * (`PI_TIMING=1`: the extension's "module import" and the whole `createAgentSessionRuntime`) for
  * the real extension and for probe extensions that import one part of it each: nothing, pi-ai's
- * `compat` entry (what src/pi/glue.ts imports), and the npm dependencies (piscina, p-queue,
- * lru-cache, eventemitter3, p-retry, proper-lockfile).
+ * `compat` entry (what src/pi/glue.ts imports), the two pi-ai modules glue.ts actually uses, and
+ * the npm dependencies (piscina, p-queue, lru-cache, eventemitter3, p-retry, proper-lockfile).
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -16,6 +16,13 @@ const PROBES = {
 	"probe: imports @earendil-works/pi-ai/compat only": [
 		'import { createAssistantMessageEventStream } from "@earendil-works/pi-ai/compat";',
 		"export default function () { void createAssistantMessageEventStream; }",
+		"",
+	].join("\n"),
+	// What glue.ts uses of pi-ai, from the two modules that define it instead of the `compat` barrel.
+	"probe: imports pi-ai's Codex stream + event-stream modules only": [
+		'import { streamSimple } from "@earendil-works/pi-ai/api/openai-codex-responses";',
+		'import { createAssistantMessageEventStream } from "@earendil-works/pi-ai/utils/event-stream";',
+		"export default function () { void [streamSimple, createAssistantMessageEventStream]; }",
 		"",
 	].join("\n"),
 	"probe: imports the npm dependencies only": [

@@ -6,7 +6,7 @@
  * the only provider with credentials here. Peak RSS from `/usr/bin/time -v` where it exists,
  * else from sampling /proc/<pid>/status VmHWM.
  */
-import { spawn } from "node:child_process";
+import { type SpawnOptionsWithStdioTuple, spawn } from "node:child_process";
 import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -112,20 +112,28 @@ export interface PiRun {
 	peakRssMB: number | undefined;
 	stdout: string;
 	stderr: string;
+	/** pi had not exited after `timeoutMs` (answer printed or not) and was killed. */
+	timedOut: boolean;
 }
 
-/** `pi -p <prompt>` once; wall time from spawn to exit. Killed past `timeoutMs`. */
-export function runPiPrint(arm: PiArm, timeoutMs = 60_000): Promise<PiRun> {
+/**
+ * `pi -p <prompt>` once; wall time from spawn to exit. Past `timeoutMs` the whole process group is
+ * killed (pi runs under /usr/bin/time; killing only `time` would leave pi holding our pipes) and
+ * the run says `timedOut`.
+ */
+export function runPiPrint(arm: PiArm, timeoutMs = 30_000): Promise<PiRun> {
 	const piArgs = [PI_CLI, ...arm.args, "-p", PROMPT];
 	const timed = existsSync(TIME);
 	const started = performance.now();
+	const options: SpawnOptionsWithStdioTuple<"ignore", "pipe", "pipe"> = {
+		env: arm.env,
+		cwd: arm.cwd,
+		stdio: ["ignore", "pipe", "pipe"],
+		detached: true, // its own process group, killed as one on timeout
+	};
 	const child = timed
-		? spawn(TIME, ["-v", process.execPath, ...piArgs], {
-				env: arm.env,
-				cwd: arm.cwd,
-				stdio: ["ignore", "pipe", "pipe"],
-			})
-		: spawn(process.execPath, piArgs, { env: arm.env, cwd: arm.cwd, stdio: ["ignore", "pipe", "pipe"] });
+		? spawn(TIME, ["-v", process.execPath, ...piArgs], options)
+		: spawn(process.execPath, piArgs, options);
 	let stdout = "";
 	let stderr = "";
 	child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
@@ -137,7 +145,11 @@ export function runPiPrint(arm: PiArm, timeoutMs = 60_000): Promise<PiRun> {
 				const kb = statusField(child.pid, "VmHWM");
 				if (kb !== undefined) sampledHwmKb = Math.max(sampledHwmKb, kb);
 			}, 20);
-	const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+	let timedOut = false;
+	const timer = setTimeout(() => {
+		timedOut = true;
+		if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+	}, timeoutMs);
 	return new Promise((resolve, reject) => {
 		child.on("error", reject);
 		child.on("close", (code) => {
@@ -145,7 +157,7 @@ export function runPiPrint(arm: PiArm, timeoutMs = 60_000): Promise<PiRun> {
 			clearTimeout(timer);
 			if (sampler) clearInterval(sampler);
 			const maxKb = timed ? Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)?.[1]) : sampledHwmKb;
-			resolve({ code, wallMs, peakRssMB: maxKb > 0 ? maxKb / 1024 : undefined, stdout, stderr });
+			resolve({ code, wallMs, peakRssMB: maxKb > 0 ? maxKb / 1024 : undefined, stdout, stderr, timedOut });
 		});
 	});
 }

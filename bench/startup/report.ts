@@ -123,6 +123,7 @@ export function formatReport(report: StartupReport): string {
 		`  worker threads beyond pi alone's ${fl.baseline.threads}: total ${fl.workerThreads}, max ${fl.workerThreadsMaxPerProcess} per process`,
 		`  RSS: total ${f0(fl.totalRssMB)} MB (pi alone ${f1(fl.baseline.rssMB)} MB each)`,
 		`  wham/usage calls per account in ${f1(fl.windowMs / 1000)} s: max ${fl.usageCallsPerAccount.max}, median ${fl.usageCallsPerAccount.median}, total ${fl.usageCallsPerAccount.total}`,
+		...(fl.killedOnShutdown ? [`  still running 10 s after stdin closed (killed): ${fl.killedOnShutdown}`] : []),
 		...(fl.errors.length ? [`  errors: ${fl.errors.length} (${fl.errors[0]})`] : []),
 	].join("\n");
 	const verdictTable = table(

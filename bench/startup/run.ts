@@ -143,6 +143,10 @@ async function measurePiRuns(
 				async () => {
 					const logged = fake.requests.length;
 					const run = await runPiPrint(arm);
+					if (run.timedOut) {
+						const answered = run.stdout.includes("Hello from") ? " after printing its answer" : "";
+						return `pi did not exit within 30 s${answered}; killed`;
+					}
 					if (run.code !== 0 || !run.stdout.includes("Hello from")) {
 						return `exit ${run.code}: ${(run.stderr.split("\tCommand being timed")[0] ?? "").trim().slice(-200)}`;
 					}

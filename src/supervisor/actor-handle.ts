@@ -19,7 +19,7 @@ import {
 import { fromWireError } from "../protocol/wire-error.ts";
 import type { AccountRecord, SharedAccountState } from "../store/account-record.ts";
 import { RestartBudget, type RestartPolicyOptions } from "./restart-policy.ts";
-import { actorThreadOptions, actorWorkerUrl } from "./worker-file.ts";
+import { actorPoolOptions, actorWorkerUrl } from "./worker-file.ts";
 
 export interface Lease {
 	access: string;
@@ -75,16 +75,7 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 		this.#shared = options.shared;
 		this.accountId = options.account.id;
 		this.#budget = new RestartBudget(options.restart);
-		this.#pool = new Piscina({
-			filename: (options.workerUrl ?? actorWorkerUrl()).href,
-			minThreads: 1,
-			maxThreads: 1,
-			idleTimeout: Number.POSITIVE_INFINITY,
-			concurrentTasksPerWorker: 1,
-			// The actor's task never ends while it lives; no Atomics wait between tasks.
-			atomics: "disabled",
-			...actorThreadOptions(),
-		});
+		this.#pool = new Piscina(actorPoolOptions(options.workerUrl ?? actorWorkerUrl()));
 		// Piscina reports a thread dying with no task as 'error'; our task is always running, so
 		// the task's rejection is what drives restarts. Swallow the duplicate here.
 		this.#pool.on("error", () => undefined);

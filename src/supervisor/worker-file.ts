@@ -18,7 +18,24 @@ export function actorWorkerUrl(env: NodeJS.ProcessEnv = process.env): URL {
 	return new URL(`../../workers/account-actor.${fromSource ? "ts" : "bundle.js"}`, import.meta.url);
 }
 
-/** Per-thread options of the actor's worker, spread into its piscina pool's options. */
+/**
+ * The actor's pool: one thread that runs one long task (the actor) for the actor's whole life.
+ * ActorHandle builds it from these, and so does the start-up bench (bench/startup/actor-child.ts).
+ */
+export function actorPoolOptions(workerUrl: URL, env: NodeJS.ProcessEnv = process.env) {
+	return {
+		filename: workerUrl.href,
+		minThreads: 1,
+		maxThreads: 1,
+		idleTimeout: Number.POSITIVE_INFINITY,
+		concurrentTasksPerWorker: 1,
+		// The actor's task never ends while it lives; no Atomics wait between tasks.
+		atomics: "disabled" as const,
+		...actorThreadOptions(env),
+	};
+}
+
+/** Per-thread options of the actor's worker. */
 export interface ActorThreadOptions {
 	env?: NodeJS.ProcessEnv;
 }
