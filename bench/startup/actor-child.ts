@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MessageChannel } from "node:worker_threads";
+import { MessageChannel, type ResourceLimits } from "node:worker_threads";
 import { Piscina } from "piscina";
 import { type ActorConfig, type ActorToSupervisor, PROTOCOL_VERSION } from "../../src/protocol/messages.ts";
 import type { AccountCredentials } from "../../src/store/account-record.ts";
@@ -17,7 +17,7 @@ import { sleep } from "../lib/wait.ts";
 
 export interface ActorCostJob {
 	entry: string;
-	resourceLimits?: { maxYoungGenerationSizeMb?: number; maxOldGenerationSizeMb?: number };
+	resourceLimits?: ResourceLimits;
 	accounts: { id: string; credentials: AccountCredentials }[];
 	config: Omit<ActorConfig, "home">;
 	/** Quiet time before the first weighing and after the last `ready` (the start-up usage poll). */
