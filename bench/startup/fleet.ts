@@ -38,6 +38,8 @@ export interface FleetResult {
 	errors: string[];
 }
 
+const ANSWER_TIMEOUT_MS = 120_000;
+
 /** Starts pi in RPC mode and sends the prompt; resolves once the prompt's `agent_end` arrived. */
 function startRpcPi(arm: PiArm): { child: ChildProcessWithoutNullStreams; answered: Promise<number> } {
 	const started = performance.now();
@@ -56,6 +58,11 @@ function startRpcPi(arm: PiArm): { child: ChildProcessWithoutNullStreams; answer
 		});
 		child.on("exit", (code) => reject(new Error(`pi exited (${code}) before answering: ${stderr.slice(-300)}`)));
 		child.on("error", reject);
+		// No `agent_end` in time (a hung start, or a pi whose RPC events differ): an error, not a hang.
+		setTimeout(
+			() => reject(new Error(`no agent_end within ${ANSWER_TIMEOUT_MS / 1000} s`)),
+			ANSWER_TIMEOUT_MS,
+		).unref();
 	});
 	child.stdin.write(`${JSON.stringify({ id: "p1", type: "prompt", message: PROMPT })}\n`);
 	return { child, answered };

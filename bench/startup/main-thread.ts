@@ -44,6 +44,8 @@ export interface MainThreadRow {
 	moduleImportMs: Summary;
 	/** pi's `createAgentSessionRuntime` timing (extensions are loaded inside it). */
 	sessionRuntimeMs: Summary;
+	/** Runs whose stderr had no PI_TIMING figures (another pi version's format). */
+	unavailable: number;
 }
 
 /** `dispatch` is the 1-account arm; the probes run with its environment from the build folder. */
@@ -57,7 +59,9 @@ export async function measureMainThread(dispatch: PiArm, buildDir: string, round
 	const timings = new Map<string, { importMs: number[]; runtimeMs: number[] }>(
 		Object.keys(arms).map((name) => [name, { importMs: [], runtimeMs: [] }]),
 	);
-	await interleave(
+	const WARMUP = 1;
+	let done = 0;
+	const samples = await interleave(
 		Object.fromEntries(
 			Object.entries(arms).map(([name, arm]) => [
 				name,
@@ -66,20 +70,29 @@ export async function measureMainThread(dispatch: PiArm, buildDir: string, round
 					const run = await runPiPrint({ ...arm, env: { ...arm.env, PI_TIMING: "1" } });
 					const importMs = /module import: (\d+)ms/.exec(run.stderr)?.[1];
 					const runtimeMs = /createAgentSessionRuntime: (\d+)ms/.exec(run.stderr)?.[1];
-					if (importMs === undefined || runtimeMs === undefined) return "no PI_TIMING output";
-					timings.get(name)!.importMs.push(Number(importMs));
-					timings.get(name)!.runtimeMs.push(Number(runtimeMs));
+					// pi's timing lines are not an API: a pi that prints others leaves this table empty.
+					if (importMs === undefined || runtimeMs === undefined) return "no PI_TIMING figures on stderr";
+					if (done >= WARMUP * Object.keys(arms).length) {
+						timings.get(name)!.importMs.push(Number(importMs));
+						timings.get(name)!.runtimeMs.push(Number(runtimeMs));
+					}
 					return run.wallMs;
 				},
 			]),
 		),
-		{ rounds, warmup: 1 },
+		{
+			rounds,
+			warmup: WARMUP,
+			after: async () => {
+				done++;
+			},
+		},
 	);
 	return [...timings].map(([arm, t]) => ({
 		arm,
-		// Warm-up rounds land first in the lists: drop them.
-		runs: t.importMs.length - 1,
-		moduleImportMs: summarize(t.importMs.slice(1)),
-		sessionRuntimeMs: summarize(t.runtimeMs.slice(1)),
+		runs: t.importMs.length,
+		moduleImportMs: summarize(t.importMs),
+		sessionRuntimeMs: summarize(t.runtimeMs),
+		unavailable: samples[arm]!.errors,
 	}));
 }

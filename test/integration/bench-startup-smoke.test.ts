@@ -48,7 +48,10 @@ describe("bench:startup smoke run (--quick)", () => {
 		}
 		expect(run.workerBundle.bytes).toBeGreaterThan(0);
 
-		for (const row of run.mainThread) expect(finite(row.moduleImportMs.p50), row.arm).toBe(true);
+		// PI_TIMING's lines are pi's, not an API: a run either has the figures or says it had none.
+		for (const row of run.mainThread) {
+			expect(row.runs > 0 ? finite(row.moduleImportMs.p50) : row.unavailable > 0, row.arm).toBe(true);
+		}
 
 		expect(run.fleet.errors).toEqual([]);
 		expect(run.fleet.samples).toHaveLength(run.fleet.processes);
