@@ -6,13 +6,14 @@ const PROCESS_HEAVY = [
 	"test/e2e/**/*.test.ts",
 	"test/integration/*multiprocess*.test.ts",
 	"test/integration/bench-smoke.test.ts",
+	"test/integration/bench-startup-smoke.test.ts",
 ];
 
 const shared = {
 	environment: "node" as const,
 	env: {
-		// Worker threads start from the build (made by the global setup), not from type-stripped TS.
-		PI_DISPATCH_ACTOR_WORKER: fileURLToPath(new URL("dist/workers/account-actor.js", import.meta.url)),
+		// Worker threads start from the build's bundle (made by the global setup), not from type-stripped TS.
+		PI_DISPATCH_ACTOR_WORKER: fileURLToPath(new URL("dist/workers/account-actor.bundle.js", import.meta.url)),
 	},
 	testTimeout: 60_000,
 	hookTimeout: 60_000,

@@ -1,24 +1,27 @@
 /**
  * Which file the actors' worker threads run. An installed pi-dispatch runs the compiled build
- * (dist/, where Node does not strip types), so the bench measures that: a private build of src/
- * and workers/ in the temp folder, cached by a hash of the sources (tsc takes ~10 s on two cores).
+ * (dist/, where Node does not strip types) and its bundled worker entry, so the bench measures that:
+ * a private `npm run build` (scripts/build.ts) of src/ and workers/ in the temp folder, cached by a
+ * hash of the sources (tsc takes ~10 s on two cores).
  * Private rather than dist/, which the test suite rebuilds while others may be running it.
  * `PI_DISPATCH_ACTOR_WORKER` (the core's own override, set by the test suite) wins.
  */
-import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdir, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildAll, WORKER_BUNDLE } from "../../scripts/build.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const ENTRY = join("workers", "account-actor.js");
+const ENTRY = WORKER_BUNDLE;
 
 export interface ActorWorker {
 	/** Absolute path of the compiled worker entry. */
 	entry: string;
+	/** The build's root (its `src/index.js` is the extension pi loads). */
+	dir?: string;
 	origin: "env" | "cached-build" | "fresh-build";
 }
 
@@ -27,14 +30,10 @@ export async function actorWorkerBuild(log: (message: string) => void): Promise<
 	if (override) return { entry: override, origin: "env" };
 	const dir = join(tmpdir(), "pi-dispatch-bench-build", sourceHash());
 	const entry = join(dir, ENTRY);
-	if (existsSync(entry)) return { entry, origin: "cached-build" };
-	log(`building the actor worker (tsc -p tsconfig.build.json) into ${dir}`);
+	if (existsSync(entry)) return { entry, dir, origin: "cached-build" };
+	log(`building pi-dispatch (scripts/build.ts: tsc and the worker bundle) into ${dir}`);
 	const staging = `${dir}.tmp-${process.pid}`;
-	const tsc = join(ROOT, "node_modules", "typescript", "bin", "tsc");
-	execFileSync(process.execPath, [tsc, "-p", "tsconfig.build.json", "--outDir", staging], {
-		cwd: ROOT,
-		stdio: ["ignore", "ignore", "inherit"],
-	});
+	await buildAll(staging);
 	// ESM like the package, and bare imports (piscina, lru-cache, …) resolved from the checkout.
 	await writeFile(join(staging, "package.json"), '{ "type": "module" }\n');
 	await symlink(join(ROOT, "node_modules"), join(staging, "node_modules"), "dir");
@@ -45,7 +44,7 @@ export async function actorWorkerBuild(log: (message: string) => void): Promise<
 		await rm(staging, { recursive: true, force: true }); // another bench run built it first
 	}
 	await pruneOldBuilds(dir);
-	return { entry, origin: "fresh-build" };
+	return { entry, dir, origin: "fresh-build" };
 }
 
 /** One build per source version accumulates otherwise; staging folders of running builds are kept. */
@@ -57,7 +56,7 @@ async function pruneOldBuilds(current: string): Promise<void> {
 	}
 }
 
-/** Everything tsc reads for the build: the sources and both tsconfigs. */
+/** Everything the build reads: the sources, both tsconfigs and the build script. */
 function sourceHash(): string {
 	const hash = createHash("sha256");
 	const files = [
@@ -65,6 +64,7 @@ function sourceHash(): string {
 		...listTs(join(ROOT, "workers")),
 		join(ROOT, "tsconfig.json"),
 		join(ROOT, "tsconfig.build.json"),
+		join(ROOT, "scripts", "build.ts"),
 	].sort();
 	for (const file of files) hash.update(relative(ROOT, file)).update("\0").update(readFileSync(file)).update("\0");
 	return hash.digest("hex").slice(0, 16);

@@ -11,16 +11,8 @@ import { createRuntime } from "../../src/runtime.ts";
 import { piCodexClient } from "../../test/helpers/dispatch-harness.ts";
 import type { ProbeJob, ProbeResult } from "../lib/probe-protocol.ts";
 import { rigConfig, seedStore } from "../lib/rig.ts";
+import { settledRss } from "../lib/settled-rss.ts";
 import { sleep } from "../lib/wait.ts";
-
-const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
-
-async function settledRss(): Promise<number> {
-	gc();
-	await sleep(50);
-	gc();
-	return process.memoryUsage().rss;
-}
 
 async function probe(job: ProbeJob): Promise<ProbeResult> {
 	const home = await mkdtemp(join(tmpdir(), "pi-dispatch-probe-"));

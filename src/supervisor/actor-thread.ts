@@ -14,6 +14,7 @@ import {
 } from "../protocol/messages.ts";
 import { releaseLeasesOfThread } from "../store/account-store.ts";
 import { within } from "./within.ts";
+import { actorPoolOptions } from "./worker-file.ts";
 
 export interface RunHooks {
 	label: string;
@@ -40,15 +41,7 @@ export class ActorThread {
 
 	constructor(workerUrl: URL, home: string) {
 		this.#home = home;
-		this.#pool = new Piscina({
-			filename: workerUrl.href,
-			minThreads: 1,
-			maxThreads: 1,
-			idleTimeout: Number.POSITIVE_INFINITY,
-			concurrentTasksPerWorker: 1,
-			// The actor's task never ends while it lives; no Atomics wait between tasks.
-			atomics: "disabled",
-		});
+		this.#pool = new Piscina(actorPoolOptions(workerUrl));
 		// Piscina reports a thread dying with no task as 'error'; our task is always running, so
 		// the task's rejection is what drives restarts. Swallow the duplicate here.
 		this.#pool.on("error", () => undefined);
