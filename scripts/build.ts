@@ -37,7 +37,7 @@ export async function bundleWorker(outfile: string): Promise<void> {
 		target: "node22",
 		sourcemap: true,
 		logLevel: "warning",
-		// CommonJS dependencies (proper-lockfile and its graceful-fs) call require() for Node's
+		// CommonJS dependencies call require() for Node's
 		// built-ins; an ES module has none, so give the bundle one.
 		banner: {
 			js: 'import { createRequire as __piDispatchRequire } from "node:module";\nconst require = __piDispatchRequire(import.meta.url);',
