@@ -5,6 +5,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { type AuthEndpoints, defaultAuthEndpoints } from "./auth/auth-endpoints.ts";
+import type { CreditsPolicy } from "./supervisor/selection-policy.ts";
 
 export const DEFAULT_CODEX_BASE_URL = "https://chatgpt.com/backend-api";
 
@@ -16,12 +17,18 @@ export interface DispatchConfig {
 	auth: AuthEndpoints;
 	/** pi-ai's transport for Codex requests (`PI_DISPATCH_TRANSPORT`); default "sse". */
 	transport?: CodexTransport;
+	/** `PI_DISPATCH_CREDITS`: `never` keeps pi-dispatch from spending credits; default `last-resort`. */
+	credits?: CreditsPolicy;
 }
 
 export type CodexTransport = "sse" | "websocket" | "auto";
 
 function transportFrom(value: string | undefined): CodexTransport {
 	return value === "websocket" || value === "auto" ? value : "sse";
+}
+
+function creditsFrom(value: string | undefined): CreditsPolicy {
+	return value?.trim().toLowerCase() === "never" ? "never" : "last-resort";
 }
 
 export function piAgentDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -36,5 +43,6 @@ export function resolveConfig(env: NodeJS.ProcessEnv = process.env): DispatchCon
 		...(override ? { baseUrlOverride: override } : {}),
 		auth: defaultAuthEndpoints(env),
 		transport: transportFrom(env.PI_DISPATCH_TRANSPORT),
+		credits: creditsFrom(env.PI_DISPATCH_CREDITS),
 	};
 }

@@ -56,6 +56,7 @@ export function createRuntime(
 			home: config.home,
 			codexBaseUrl: config.codexBaseUrl,
 			auth: config.auth,
+			...(config.credits ? { credits: config.credits } : {}),
 			...overrides,
 		}).then(
 			(s) => {

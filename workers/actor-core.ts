@@ -376,7 +376,8 @@ export class AccountActor {
 				this.#setUsage(usage, true);
 				const until = exhaustedUntil(usage);
 				if (isUsageExhausted(usage)) {
-					this.#coolDown(until ?? this.#deps.now() + this.#config.fallbackCooldownMs, "usage window full", !until);
+					const reason = usage.refused ?? "usage window full";
+					this.#coolDown(until ?? this.#deps.now() + this.#config.fallbackCooldownMs, reason, !until);
 				} else if (this.#cooldownGuessed) {
 					this.#shortenGuess();
 				}

@@ -2,15 +2,15 @@
 import { formatLocalTime } from "../dispatch/user-messages.ts";
 import type { AccountView } from "../supervisor/supervisor.ts";
 import { accountStanding, isUsable, type SessionAccounts } from "./account-state.ts";
-import { formatPercent } from "./text-format.ts";
+import { longWindowText } from "./text-format.ts";
 
 export function footerText(accounts: readonly AccountView[], session: SessionAccounts, now: number): string {
 	if (accounts.length === 0) return "codex: no accounts (/dispatch-login)";
 	const active = accounts.find((a) => a.id === session.activeId);
 	if (active && isUsable(accountStanding(active, session, now))) {
 		const pinned = active.id === session.pinnedId ? ", pinned" : "";
-		const weekly = active.snapshot.usage?.secondary?.usedPercent;
-		const used = weekly !== undefined ? ` · week ${formatPercent(weekly)}` : "";
+		const long = longWindowText(active.snapshot.usage);
+		const used = long !== undefined ? ` · ${long}` : "";
 		return `codex: ${active.label}${pinned}${used}`;
 	}
 	const standings = accounts.map((a) => accountStanding(a, session, now));

@@ -4,7 +4,14 @@
  */
 import { formatLocalTime } from "../dispatch/user-messages.ts";
 import type { AccountView } from "../supervisor/supervisor.ts";
-import type { UsageWindow } from "../usage/usage-snapshot.ts";
+import {
+	isOnCredits,
+	type LimitUsage,
+	type UsageSnapshot,
+	type UsageWindow,
+	usageWindows,
+	windowLabel,
+} from "../usage/usage-snapshot.ts";
 import { accountStanding, type SessionAccounts, standingText } from "./account-state.ts";
 import { formatDuration, formatPercent, renderTable, safeOneLine } from "./text-format.ts";
 
@@ -36,24 +43,70 @@ export function renderStatusTable(input: StatusTableInput): string[] {
 	const { accounts, session, now } = input;
 	const count = accounts.length === 1 ? "1 account" : `${accounts.length} accounts`;
 	const title = `pi-dispatch: ${count} (${input.file})`;
-	const rows = accounts.map((view) => {
+	const rows = accounts.flatMap((view) => {
 		const { snapshot } = view;
 		const usage = snapshot.usage;
-		return [
+		const [short, long] = columnsByLength(usage);
+		const standing = standingText(accountStanding(view, session, now), now);
+		const row = [
 			view.label,
 			view.email ?? "-",
 			view.plan ?? usage?.planType ?? "-",
-			standingText(accountStanding(view, session, now), now),
-			windowCell(usage?.primary, now),
-			windowCell(usage?.secondary, now),
+			isOnCredits(usage) && standing === "available" ? `available (on credits${creditsBalance(usage)})` : standing,
+			windowCell(short, now, SHORT_MINUTES),
+			windowCell(long, now, LONG_MINUTES),
 			usage ? `${formatDuration(now - usage.observedAt)} ago` : "-",
 			uptimeCell(snapshot, now),
 			String(snapshot.restarts),
 			String(snapshot.inFlight),
 			snapshot.lastError ? lastErrorCell(snapshot.lastError, snapshot.lastErrorAt, now) : "-",
 		];
+		return [row, ...(usage?.limits ?? []).map((limit) => limitRow(limit, snapshot.limitCooldowns?.[limit.id], now))];
 	});
 	return [title, ...renderTable(HEADER, rows)];
+}
+
+const SHORT_MINUTES = 300;
+const LONG_MINUTES = 10080;
+
+/**
+ * The windows by length, not by the service's slot: a day or less is the short column, longer is
+ * the long one (a Free plan's only window is weekly, and comes as "primary").
+ */
+function columnsByLength(
+	usage: Pick<UsageSnapshot, "primary" | "secondary"> | undefined,
+): [UsageWindow?, UsageWindow?] {
+	const windows = usageWindows(usage);
+	const long = windows.filter((w) => w.windowMinutes > 1440).at(-1);
+	const short = windows.find((w) => w !== long);
+	return [short, long];
+}
+
+/** A per-model limit under its account: "  └ gpt-5.3-codex-spark" with its own windows and cooldown. */
+function limitRow(limit: LimitUsage, cooldownUntil: number | undefined, now: number): string[] {
+	const [short, long] = columnsByLength(limit);
+	const state =
+		cooldownUntil !== undefined && cooldownUntil > now
+			? `cooling down until ${formatLocalTime(cooldownUntil, now)}`
+			: "";
+	return [
+		`  └ ${safeOneLine(limit.name ?? limit.id, 30)}`,
+		"",
+		"",
+		state,
+		windowCell(short, now, SHORT_MINUTES),
+		windowCell(long, now, LONG_MINUTES),
+		"",
+		"",
+		"",
+		"",
+		"",
+	];
+}
+
+function creditsBalance(usage: UsageSnapshot | undefined): string {
+	if (usage?.credits?.unlimited) return ", unlimited";
+	return usage?.credits?.balance !== undefined ? `, balance ${usage.credits.balance}` : "";
 }
 
 /** A dormant actor has no thread to be up: it activates when its account needs it. */
@@ -69,9 +122,10 @@ function lastErrorCell(error: string, at: number | undefined, now: number): stri
 	return `${safeOneLine(error, LAST_ERROR_WIDTH - age.length)}${age}`;
 }
 
-/** "40% (18:40)": used share and when the window resets. */
-function windowCell(window: UsageWindow | undefined, now: number): string {
+/** "40% (18:40)": used share and when the window resets; "30d 12% (…)" when its length is not the column's. */
+function windowCell(window: UsageWindow | undefined, now: number, columnMinutes: number): string {
 	if (!window) return "-";
-	const percent = formatPercent(window.usedPercent);
+	const label = window.windowMinutes === columnMinutes ? "" : `${windowLabel(window.windowMinutes)} `;
+	const percent = `${label}${formatPercent(window.usedPercent)}`;
 	return window.resetsAt !== undefined ? `${percent} (${formatLocalTime(window.resetsAt, now)})` : percent;
 }

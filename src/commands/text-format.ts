@@ -1,4 +1,5 @@
 /** Small text helpers for what the commands print: durations, percentages, one-line messages. */
+import { longestWindow, type UsageSnapshot, windowLabel } from "../usage/usage-snapshot.ts";
 
 /** "45s", "3m", "2h 5m", "3d 4h". */
 export function formatDuration(ms: number): string {
@@ -10,6 +11,14 @@ export function formatDuration(ms: number): string {
 	if (h < 24) return m % 60 ? `${h}h ${m % 60}m` : `${h}h`;
 	const d = Math.floor(h / 24);
 	return h % 24 ? `${d}d ${h % 24}h` : `${d}d`;
+}
+
+/** "week 42%", "30d 12%": the longest window's use, named by its length. */
+export function longWindowText(usage: UsageSnapshot | undefined): string | undefined {
+	const window = longestWindow(usage);
+	if (!window) return undefined;
+	const label = window.windowMinutes === 10080 ? "week" : windowLabel(window.windowMinutes);
+	return `${label} ${formatPercent(window.usedPercent)}`;
 }
 
 export function formatPercent(value: number): string {

@@ -8,7 +8,7 @@ import { completeLabels, requireLabel } from "./account-lookup.ts";
 import { accountStanding, isUsable, standingText } from "./account-state.ts";
 import type { DispatchCommand } from "./command-env.ts";
 import { AccountUnavailableError, CommandUsageError } from "./command-errors.ts";
-import { formatPercent } from "./text-format.ts";
+import { longWindowText } from "./text-format.ts";
 
 export function useCommand(now: () => number = Date.now): DispatchCommand {
 	return {
@@ -51,8 +51,8 @@ export function useCommand(now: () => number = Date.now): DispatchCommand {
 /** "account-2  fresh@example.com · available · week 12%" */
 function pickerOption(view: AccountView, session: { activeId?: string; pinnedId?: string }, now: number): string {
 	const parts = [standingText(accountStanding(view, session, now), now)];
-	const weekly = view.snapshot.usage?.secondary?.usedPercent;
-	if (weekly !== undefined) parts.push(`week ${formatPercent(weekly)}`);
+	const long = longWindowText(view.snapshot.usage);
+	if (long !== undefined) parts.push(long);
 	const who = view.email ? `  ${view.email}` : "";
 	return `${view.label}${who} · ${parts.join(" · ")}`;
 }

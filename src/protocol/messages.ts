@@ -24,6 +24,8 @@ export interface ActorReport {
 	state: ActorState;
 	cooldownUntil?: number;
 	cooldownReason?: string;
+	/** Cooldowns of single per-model limits (`codex_bengalfox` → epoch ms): other models still route here. */
+	limitCooldowns?: Record<string, number>;
 	usage?: UsageSnapshot;
 	/** Epoch ms when the current thread started (for a dormant actor: when the account was loaded). */
 	startedAt: number;

@@ -1,5 +1,12 @@
 import type { ActorState } from "../protocol/messages.ts";
-import { exhaustedUntil, isUsageExhausted, type UsageSnapshot } from "../usage/usage-snapshot.ts";
+import {
+	exhaustedUntil,
+	isOnCredits,
+	isUsageExhausted,
+	longestWindow,
+	type UsageSnapshot,
+	usageWindows,
+} from "../usage/usage-snapshot.ts";
 
 export interface Candidate {
 	id: string;
@@ -7,6 +14,8 @@ export interface Candidate {
 	state: ActorState;
 	cooldownUntil?: number;
 	usage?: UsageSnapshot;
+	/** Per-limit cooldowns (`codex_bengalfox` → epoch ms): the account still serves other models. */
+	limitCooldowns?: Readonly<Record<string, number>>;
 }
 
 export type ChoiceReason = "pinned" | "sticky" | "untouched" | "soonest-weekly-reset" | "random";
@@ -14,7 +23,15 @@ export type ChoiceReason = "pinned" | "sticky" | "untouched" | "soonest-weekly-r
 export interface Choice {
 	id: string;
 	reason: ChoiceReason;
+	/** The account's plan quota is spent: this request is billed to its credits. */
+	onCredits?: boolean;
 }
+
+/**
+ * When an account whose plan quota is spent may serve on its credits: `last-resort` (default) only
+ * when no account has plan quota left; `never`: credits are not spent by pi-dispatch.
+ */
+export type CreditsPolicy = "last-resort" | "never";
 
 export interface ChoiceInput {
 	candidates: readonly Candidate[];
@@ -25,18 +42,32 @@ export interface ChoiceInput {
 	sticky?: string;
 	/** Accounts already tried for this request. */
 	exclude?: ReadonlySet<string>;
+	/** Default "last-resort". */
+	credits?: CreditsPolicy;
+	/** The limit this request's model is known to count against (not `codex`), if any. */
+	limit?: string;
 	/** [0, 1); injectable for tests. */
 	random?: () => number;
 }
 
 /** Why an account cannot serve right now, or undefined when it can. */
-export function unavailableReason(candidate: Candidate, now: number): string | undefined {
+export function unavailableReason(
+	candidate: Candidate,
+	now: number,
+	credits: CreditsPolicy = "last-resort",
+	limit?: string,
+): string | undefined {
 	if (candidate.state === "needs-login") return "needs login";
 	if (candidate.state === "gave-up") return "actor keeps crashing";
 	// A starting or restarting actor's account is chosen: its lease waits for the actor (and its one
 	// refresh, if due) instead of the request failing.
 	if (candidate.cooldownUntil !== undefined && candidate.cooldownUntil > now) return "exhausted";
+	if (limit !== undefined && (candidate.limitCooldowns?.[limit] ?? 0) > now) return "exhausted";
 	if (isUsageExhausted(candidate.usage)) {
+		const until = exhaustedUntil(candidate.usage);
+		if (until === undefined || until > now) return "exhausted";
+	}
+	if (credits === "never" && isOnCredits(candidate.usage)) {
 		const until = exhaustedUntil(candidate.usage);
 		if (until === undefined || until > now) return "exhausted";
 	}
@@ -44,15 +75,26 @@ export function unavailableReason(candidate: Candidate, now: number): string | u
 }
 
 /**
- * pinned → sticky → untouched (0% in both windows) → weekly window resetting soonest (the 5h window
- * is ignored for choice) → random. An account known to be exhausted is never chosen.
+ * Accounts with plan quota left come first; an account on credits is chosen only when none has any
+ * (and the credits policy allows it). Within that set: pinned → sticky → untouched (0% in every
+ * window) → longest window (the weekly one) resetting soonest → random. An account known to be
+ * exhausted is never chosen.
  */
 export function chooseAccount(input: ChoiceInput): Choice | undefined {
 	const { now, exclude } = input;
-	const available = input.candidates.filter((c) => !exclude?.has(c.id) && unavailableReason(c, now) === undefined);
-	if (available.length === 0) return undefined;
-	const byId = (id: string | undefined) => (id === undefined ? undefined : available.find((c) => c.id === id));
+	const credits = input.credits ?? "last-resort";
+	const usable = input.candidates.filter(
+		(c) => !exclude?.has(c.id) && unavailableReason(c, now, credits, input.limit) === undefined,
+	);
+	if (usable.length === 0) return undefined;
+	const withQuota = usable.filter((c) => !onCreditsNow(c, now));
+	const onCredits = withQuota.length === 0;
+	const choice = chooseAmong(onCredits ? usable : withQuota, input);
+	return onCredits ? { ...choice, onCredits: true } : choice;
+}
 
+function chooseAmong(available: readonly Candidate[], input: ChoiceInput): Choice {
+	const byId = (id: string | undefined) => (id === undefined ? undefined : available.find((c) => c.id === id));
 	const pinned = byId(input.pinned);
 	if (pinned) return { id: pinned.id, reason: "pinned" };
 	const sticky = byId(input.sticky);
@@ -63,19 +105,27 @@ export function chooseAccount(input: ChoiceInput): Choice | undefined {
 	if (untouched.length > 0) return { id: pick(untouched, random).id, reason: "untouched" };
 
 	let soonest: Candidate | undefined;
+	let soonestAt = Number.POSITIVE_INFINITY;
 	for (const c of available) {
-		const resetsAt = c.usage?.secondary?.resetsAt;
-		if (resetsAt === undefined) continue;
-		if (!soonest || resetsAt < (soonest.usage?.secondary?.resetsAt ?? Number.POSITIVE_INFINITY)) soonest = c;
+		const resetsAt = longestWindow(c.usage)?.resetsAt;
+		if (resetsAt === undefined || resetsAt >= soonestAt) continue;
+		soonest = c;
+		soonestAt = resetsAt;
 	}
 	if (soonest) return { id: soonest.id, reason: "soonest-weekly-reset" };
 	return { id: pick(available, random).id, reason: "random" };
 }
 
+/** A full window its credits pay for, not reset yet. */
+function onCreditsNow(c: Candidate, now: number): boolean {
+	if (!isOnCredits(c.usage)) return false;
+	const until = exhaustedUntil(c.usage);
+	return until === undefined || until > now;
+}
+
 function isUntouched(c: Candidate): boolean {
-	return (
-		c.usage !== undefined && (c.usage.primary?.usedPercent ?? 0) === 0 && (c.usage.secondary?.usedPercent ?? 0) === 0
-	);
+	const windows = usageWindows(c.usage);
+	return windows.length > 0 && windows.every((w) => w.usedPercent === 0);
 }
 
 function pick<T>(items: readonly T[], random: () => number): T {

@@ -1,6 +1,7 @@
 import type { AuthEndpoints } from "../auth/auth-endpoints.ts";
 import type { ActorConfig } from "../protocol/messages.ts";
 import type { RestartPolicyOptions } from "./restart-policy.ts";
+import type { CreditsPolicy } from "./selection-policy.ts";
 
 export interface SupervisorOptions {
 	/** The state folder (accounts.json lives here). */
@@ -15,6 +16,8 @@ export interface SupervisorOptions {
 	concurrency?: { global?: number; perAccount?: number };
 	/** Injectable randomness for the last tier of the selection policy. */
 	random?: () => number;
+	/** Whether an account past its plan quota may serve on its credits (default "last-resort"). */
+	credits?: CreditsPolicy;
 	/** Watch the store for other processes' changes (default true). */
 	watchStore?: boolean;
 	/** When actors activate and deactivate, and how the pool's usage polls are shared; defaults below. */

@@ -179,6 +179,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 			...(pinned ? { pinned } : {}),
 			...(sticky ? { sticky } : {}),
 			exclude,
+			...(this.options.credits ? { credits: this.options.credits } : {}),
 			...(this.options.random ? { random: this.options.random } : {}),
 		});
 		if (choice && sessionKey) this.#sticky.set(sessionKey, choice.id);
@@ -244,7 +245,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 		let anyExhausted = false;
 		for (const a of this.accounts()) {
 			// What this request met on the account, else why the policy skips it.
-			const reason = failures.get(a.id) ?? unavailableReason({ ...a.snapshot, id: a.id }, now) ?? "not tried";
+			const reason =
+				failures.get(a.id) ??
+				unavailableReason({ ...a.snapshot, id: a.id }, now, this.options.credits) ??
+				"not tried";
 			const until = Math.max(a.snapshot.cooldownUntil ?? 0, exhaustedUntil(a.snapshot.usage) ?? 0);
 			if (reason === "exhausted") anyExhausted = true;
 			if (reason === "exhausted" && until > now) earliestReset = Math.min(earliestReset ?? until, until);

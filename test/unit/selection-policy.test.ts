@@ -22,7 +22,7 @@ interface Row {
 	name: string;
 	candidates: Candidate[];
 	input?: Partial<ChoiceInput>;
-	expected: { id: string; reason: string } | undefined;
+	expected: { id: string; reason: string; onCredits?: boolean } | undefined;
 }
 
 const rows: Row[] = [
@@ -116,6 +116,119 @@ const rows: Row[] = [
 
 describe("chooseAccount", () => {
 	it.each(rows)("$name", ({ candidates, input, expected }) => {
+		const choice = chooseAccount({ candidates, now: NOW, random: () => 0, ...input });
+		expect(choice).toEqual(expected);
+	});
+});
+
+// --- credits, windows known by their length, per-model limits ---------------------------------
+
+const CREDITS = { hasCredits: true, unlimited: false, balance: "12.5" };
+
+/** A Free plan as the service sends it: the weekly limit as primary, the secondary slot empty (dropped). */
+function freePlan(weekly: number, weeklyResetInHours: number): UsageSnapshot {
+	return {
+		primary: { usedPercent: weekly, windowMinutes: 10_080, resetsAt: NOW + weeklyResetInHours * HOUR },
+		observedAt: NOW,
+		source: "headers",
+	};
+}
+
+const lengthRows: Row[] = [
+	{
+		name: "a full window with credits serves only when no account has plan quota",
+		candidates: [
+			account("a", { usage: { ...usage(100, 40, 1), credits: CREDITS } }),
+			account("b", { usage: usage(90, 95, 100) }),
+		],
+		expected: { id: "b", reason: "soonest-weekly-reset" },
+	},
+	{
+		name: "accounts on credits are the last resort, pinned or not",
+		candidates: [
+			account("a", { usage: { ...usage(100, 40, 1), credits: CREDITS } }),
+			account("b", { usage: usage(10, 10, 100) }),
+		],
+		input: { pinned: "a", sticky: "a" },
+		expected: { id: "b", reason: "soonest-weekly-reset" },
+	},
+	{
+		name: "with every plan quota spent, an account with credits serves (billed)",
+		candidates: [
+			account("a", { usage: { ...usage(100, 100, 1), credits: { hasCredits: false, unlimited: true } } }),
+			account("b", { usage: usage(100, 100, 100) }),
+		],
+		expected: { id: "a", reason: "soonest-weekly-reset", onCredits: true },
+	},
+	{
+		name: "credits 'never': a full window is exhausted whatever the credits",
+		candidates: [account("a", { usage: { ...usage(100, 40, 1), credits: CREDITS } })],
+		input: { credits: "never" },
+		expected: undefined,
+	},
+	{
+		name: "the service's own refusal (wham allowed:false) wins over room and credits",
+		candidates: [
+			account("a", {
+				usage: { ...usage(10, 10, 1), credits: CREDITS, refused: "workspace_member_credits_depleted" },
+			}),
+			account("b", { usage: usage(50, 50, 100) }),
+		],
+		expected: { id: "b", reason: "soonest-weekly-reset" },
+	},
+	{
+		name: "a Free plan's weekly primary is its long window: 99% used is not 'resets now'",
+		candidates: [account("free", { usage: freePlan(99, 150) }), account("plus", { usage: usage(20, 30, 40) })],
+		expected: { id: "plus", reason: "soonest-weekly-reset" },
+	},
+	{
+		name: "a stored snapshot's empty secondary (0%, 0 min, reset 'now') is no window",
+		candidates: [
+			account("old", {
+				usage: {
+					...freePlan(60, 150),
+					secondary: { usedPercent: 0, windowMinutes: 0, resetsAt: NOW - 1 },
+				},
+			}),
+			account("plus", { usage: usage(20, 30, 40) }),
+		],
+		expected: { id: "plus", reason: "soonest-weekly-reset" },
+	},
+	{
+		name: "a 30-day window counts as the long window",
+		candidates: [
+			account("month", {
+				usage: {
+					primary: { usedPercent: 5, windowMinutes: 43_200, resetsAt: NOW + 10 * HOUR },
+					observedAt: NOW,
+					source: "poll",
+				},
+			}),
+			account("plus", { usage: usage(20, 30, 40) }),
+		],
+		expected: { id: "month", reason: "soonest-weekly-reset" },
+	},
+	{
+		name: "a per-model limit cooling down skips the account for that limit only",
+		candidates: [
+			account("a", { usage: usage(10, 10, 1), limitCooldowns: { codex_bengalfox: NOW + HOUR } }),
+			account("b", { usage: usage(10, 10, 100) }),
+		],
+		input: { limit: "codex_bengalfox" },
+		expected: { id: "b", reason: "soonest-weekly-reset" },
+	},
+	{
+		name: "…and keeps it routable for the other models",
+		candidates: [
+			account("a", { usage: usage(10, 10, 1), limitCooldowns: { codex_bengalfox: NOW + HOUR } }),
+			account("b", { usage: usage(10, 10, 100) }),
+		],
+		expected: { id: "a", reason: "soonest-weekly-reset" },
+	},
+];
+
+describe("chooseAccount by window length, credits and limits", () => {
+	it.each(lengthRows)("$name", ({ candidates, input, expected }) => {
 		const choice = chooseAccount({ candidates, now: NOW, random: () => 0, ...input });
 		expect(choice).toEqual(expected);
 	});
