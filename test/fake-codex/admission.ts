@@ -1,4 +1,11 @@
-import { type Account, blockingWindow, chargeCompletedResponse, currentUsage, takeFault } from "./accounts.ts";
+import {
+	type Account,
+	blockingWindow,
+	chargeCompletedResponse,
+	currentUsage,
+	limitFor,
+	takeFault,
+} from "./accounts.ts";
 import { badRequestDetail, type ErrorReply, invalidEncryptedContent, usageLimitReached } from "./errors.ts";
 import { isPreStreamFault, type PreStreamFault } from "./faults.ts";
 import { rateLimitHeaders } from "./rate-limit-headers.ts";
@@ -42,12 +49,13 @@ export function admit(
 
 	const now = Date.now();
 	const usage = currentUsage(account, now);
-	const headers = rateLimitHeaders(usage, account.plan, now);
-	const blocking = blockingWindow(usage);
+	const limit = limitFor(account, request.model);
+	const headers = rateLimitHeaders(account, usage, now, limit);
+	const blocking = blockingWindow(account, usage, request.model);
 	if (blocking) {
 		return {
 			kind: "reject",
-			reply: usageLimitReached(account.plan, Math.ceil(blocking.resetsAt / 1000), now),
+			reply: usageLimitReached(account.plan, Math.ceil(blocking.window.resetsAt / 1000), now),
 			headers,
 		};
 	}
@@ -57,8 +65,8 @@ export function admit(
 	if (foreign) return { kind: "reject", reply: invalidEncryptedContent(foreign.encrypted), headers };
 
 	if (account.chargeAtAdmission) {
-		chargeCompletedResponse(account);
-		Object.assign(headers, rateLimitHeaders(currentUsage(account, now), account.plan, now));
+		chargeCompletedResponse(account, request.model);
+		Object.assign(headers, rateLimitHeaders(account, currentUsage(account, now), now, limit));
 	}
 	return { kind: "accept", fault, plan: state.planFor(account.accountId), headers };
 }

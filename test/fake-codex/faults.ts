@@ -24,7 +24,7 @@ export type FaultAnswer =
 export function preStreamFaultAnswer(fault: PreStreamFault, account: Account, requestId: string): FaultAnswer {
 	const now = Date.now();
 	const usage = currentUsage(account, now);
-	const headers = { ...rateLimitHeaders(usage, account.plan, now), "x-request-id": requestId };
+	const headers = { ...rateLimitHeaders(account, usage, now), "x-request-id": requestId };
 	switch (fault.kind) {
 		case "usage-limit": {
 			// Shows the 5h window as spent, resetting when the fault says (or when it really would).
@@ -34,7 +34,7 @@ export function preStreamFaultAnswer(fault: PreStreamFault, account: Account, re
 			return {
 				kind: "reply",
 				reply: usageLimitReached(account.plan, Math.ceil(resetsAt / 1000), now),
-				headers: { ...rateLimitHeaders(shown, account.plan, now), "x-request-id": requestId },
+				headers: { ...rateLimitHeaders(account, shown, now), "x-request-id": requestId },
 			};
 		}
 		case "rate-limit":

@@ -61,7 +61,7 @@ export async function playResponse(input: PlayInput): Promise<PlayOutcome> {
 		if (event.type === "response.completed") {
 			if (cut !== undefined) return breakOff(input);
 			// Charged before the client can see completion, so its next request sees the new usage.
-			if (!account.chargeAtAdmission) chargeCompletedResponse(account);
+			if (!account.chargeAtAdmission) chargeCompletedResponse(account, request.model);
 		}
 		await sink.send(event.type, event.data);
 	}

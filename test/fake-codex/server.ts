@@ -117,6 +117,18 @@ export async function startFakeCodex(opts: StartOptions = {}): Promise<FakeCodex
 			if (patch.primary) patchWindow(account.primary, patch.primary);
 			if (patch.secondary) patchWindow(account.secondary, patch.secondary);
 		},
+		setLimitUsage(accountId, limitId, patch) {
+			const account = state.account(accountId);
+			currentUsage(account);
+			const limit = account.limits.find((l) => l.id === limitId);
+			if (!limit) throw new Error(`fake-codex: ${accountId} has no limit ${limitId}`);
+			patchWindow(limit.window, patch);
+		},
+		setCredits(accountId, credits) {
+			const account = state.account(accountId);
+			if (credits) account.credits = { ...credits };
+			else delete account.credits;
+		},
 		usageOf: (accountId) => currentUsage(state.account(accountId)),
 		get token() {
 			return state.token;

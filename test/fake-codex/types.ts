@@ -15,8 +15,20 @@ export interface FakeAccountInit {
 	plan?: string;
 	/** 5h window (default 0%, 300 min, resets in 3h). */
 	primary?: WindowInit;
-	/** Weekly window (default 0%, 10080 min, resets in 5 days). */
-	secondary?: WindowInit;
+	/**
+	 * Weekly window (default 0%, 10080 min, resets in 5 days). `null`: a one-window plan (Free): the
+	 * secondary slot is sent empty (`0`, `0`, reset-at ``), as the live service does; give the weekly
+	 * (or a 30-day, 43200 min) window as `primary`.
+	 */
+	secondary?: WindowInit | null;
+	/** Credits: with some (or unlimited) the account keeps serving past a full window (default none). */
+	credits?: FakeCredits;
+	/** Per-model limits (`x-codex-<id>-*`, wham `additional_rate_limits`); other models count against `codex`. */
+	limits?: FakeLimitInit[];
+	/** wham/usage answers `rate_limit: null` (usage-based business plans). */
+	rateLimitNull?: boolean;
+	/** wham/usage answers `spend_control: {reached: true}` and `allowed: false`. */
+	spendControlReached?: boolean;
 	/** Added to both windows per completed response (default 0); at >=100 the account answers 429 by itself. */
 	percentPerRequest?: number;
 	/**
@@ -26,6 +38,23 @@ export interface FakeAccountInit {
 	chargeAtAdmission?: boolean;
 	/** Lifetime of minted access tokens (default 3600). */
 	accessTtlSeconds?: number;
+}
+
+export interface FakeCredits {
+	hasCredits: boolean;
+	unlimited?: boolean;
+	/** Decimal string; the live service often sends it empty (default ""). */
+	balance?: string;
+}
+
+export interface FakeLimitInit {
+	/** Limit id as in `x-codex-active-limit` (`codex_bengalfox`); headers use `x-codex-bengalfox-*`. */
+	id: string;
+	/** `x-codex-<id>-limit-name` / wham `limit_name` (e.g. a model name). */
+	name?: string;
+	/** Models (request `model`) that count against this limit. */
+	models: string[];
+	primary: WindowInit;
 }
 
 export type Fault =
@@ -136,6 +165,10 @@ export interface FakeCodex {
 	clearFault(accountId: string): void;
 	setResponse(plan: ResponsePlan, accountId?: string): void;
 	setUsage(accountId: string, patch: { primary?: Partial<WindowInit>; secondary?: Partial<WindowInit> }): void;
+	/** Patch a per-model limit's window (by limit id). */
+	setLimitUsage(accountId: string, limitId: string, patch: Partial<WindowInit>): void;
+	/** Give or take credits (undefined: none). */
+	setCredits(accountId: string, credits: FakeCredits | undefined): void;
 	usageOf(accountId: string): UsageSnapshot;
 	token: TokenKnobs;
 	authorize: { deny: boolean };

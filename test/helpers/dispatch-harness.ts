@@ -42,6 +42,8 @@ export interface Harness {
 	tokens: Map<string, FakeTokens>;
 	/** Streams one user prompt through the dispatcher and collects everything. */
 	ask(prompt: string | Context, options?: SimpleStreamOptions): Promise<Collected>;
+	/** `ask` with another model id (the same Codex model otherwise), e.g. one with a per-model limit. */
+	askModel(modelId: string, prompt: string | Context, options?: SimpleStreamOptions): Promise<Collected>;
 	/** The raw stream, for tests that act mid-stream. */
 	stream(prompt: string | Context, options?: SimpleStreamOptions): AssistantMessageEventStream;
 	close(): Promise<void>;
@@ -126,6 +128,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
 		tokens,
 		ask: (prompt, streamOptions) =>
 			collect(runtime.dispatcher.stream(model, toContext(prompt) as never, streamOptions)),
+		askModel: (modelId, prompt, streamOptions) =>
+			collect(runtime.dispatcher.stream({ ...model, id: modelId }, toContext(prompt) as never, streamOptions)),
 		stream: (prompt, streamOptions) => runtime.dispatcher.stream(model, toContext(prompt) as never, streamOptions),
 		async close() {
 			await runtime.stop();

@@ -1,0 +1,102 @@
+/**
+ * What the service says about usage, and what pi-dispatch does with it: credits, windows known by
+ * their length, per-model limits. Through pi-ai's client against the fake (see its README for sources).
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { type Harness, responseAccounts, startHarness, usedAccount } from "../helpers/dispatch-harness.ts";
+import { eventually } from "../helpers/eventually.ts";
+
+let harness: Harness | undefined;
+afterEach(async () => {
+	await harness?.close();
+	harness = undefined;
+});
+
+/** A Free plan: its only window is the weekly one, sent as primary; the secondary slot comes empty. */
+const freeAccount = (accountId: string, weekly: number, weeklyResetHours: number, minutes = 10_080) => ({
+	accountId,
+	plan: "free",
+	primary: { usedPercent: weekly, windowMinutes: minutes, resetsInSeconds: weeklyResetHours * 3600 },
+	secondary: null,
+});
+
+describe("credits", () => {
+	it("an account at 100% with credits serves when no account has plan quota left", async () => {
+		harness = await startHarness({
+			accounts: [
+				{ ...freeAccount("acct-credits", 100, 24, 43_200), credits: { hasCredits: true, balance: "12.40" } },
+				usedAccount("acct-spent", 100, 48),
+			],
+		});
+		const result = await harness.ask("hi");
+		expect(result.message.stopReason).toBe("stop");
+		expect(result.text).toBe("Hello from acct-credits.");
+		// Served on credits: no cooldown from the full window seen in the success headers.
+		expect(harness.supervisor.actor("acct-credits")!.snapshot.cooldownUntil).toBeUndefined();
+		const again = await harness.ask("again");
+		expect(again.text).toBe("Hello from acct-credits.");
+	});
+
+	it("plan quota is used before credits; credits take over once it is spent", async () => {
+		harness = await startHarness({
+			accounts: [
+				{ ...usedAccount("acct-credits", 100, 1), credits: { hasCredits: false, unlimited: true } },
+				{ ...usedAccount("acct-quota", 95, 100), percentPerRequest: 5 },
+			],
+		});
+		expect((await harness.ask("one")).text).toBe("Hello from acct-quota.");
+		// acct-quota's weekly window is now full (the fake charged it): the next request moves to credits.
+		const second = await harness.ask("two", { sessionId: "s1" });
+		expect(second.text).toBe("Hello from acct-credits.");
+		expect(responseAccounts(harness.fake)).toEqual(["acct-quota", "acct-quota", "acct-credits"]);
+	});
+
+	it("PI_DISPATCH_CREDITS=never: no credits are spent, the user hears quota is out", async () => {
+		harness = await startHarness({
+			accounts: [{ ...usedAccount("acct-credits", 100, 1), credits: { hasCredits: true, balance: "3" } }],
+			supervisor: { credits: "never" },
+		});
+		const result = await harness.ask("hi");
+		expect(result.message.stopReason).toBe("error");
+		expect(result.message.errorMessage).toMatch(/exhausted|quota/i);
+		expect(responseAccounts(harness.fake)).toEqual([]);
+	});
+
+	it("credits that run out: only the service's 429 cools the account down", async () => {
+		harness = await startHarness({
+			accounts: [
+				{ ...usedAccount("acct-credits", 100, 1), credits: { hasCredits: true } },
+				usedAccount("acct-spent", 100, 48),
+			],
+		});
+		expect((await harness.ask("hi")).text).toBe("Hello from acct-credits.");
+		harness.fake.setCredits("acct-credits", { hasCredits: false });
+		const result = await harness.ask("again");
+		expect(result.message.stopReason).toBe("error");
+		expect(result.message.errorMessage).toMatch(/exhausted|quota/i);
+		expect(responseAccounts(harness.fake)).toEqual(["acct-credits", "acct-credits"]);
+		await eventually(() =>
+			expect(harness!.supervisor.actor("acct-credits")!.snapshot.cooldownUntil).toBeGreaterThan(Date.now()),
+		);
+	});
+});
+
+describe("windows known by their length", () => {
+	it("a Free plan's weekly window at 99% is not 'resets now': the Plus account with room is chosen", async () => {
+		harness = await startHarness({
+			accounts: [freeAccount("acct-free", 99, 150), usedAccount("acct-plus", 30, 40)],
+		});
+		const free = harness.supervisor.actor("acct-free")!.snapshot.usage;
+		expect(free?.secondary).toBeUndefined();
+		expect(free?.primary?.windowMinutes).toBe(10_080);
+		const result = await harness.ask("hi");
+		expect(result.text).toBe("Hello from acct-plus.");
+	});
+
+	it("the soonest long-window reset wins, be it weekly or 30 days, primary or secondary", async () => {
+		harness = await startHarness({
+			accounts: [usedAccount("acct-week", 30, 40), freeAccount("acct-month", 30, 20, 43_200)],
+		});
+		expect((await harness.ask("hi")).text).toBe("Hello from acct-month.");
+	});
+});
