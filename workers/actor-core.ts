@@ -269,15 +269,20 @@ export class AccountActor {
 	#observe(observation: ResponseObservation): void {
 		const now = this.#deps.now();
 		const usage = usageFromHeaders(observation.headers, now);
-		if (usage) this.#setUsage(usage);
+		// An answer under a per-model limit (`x-codex-active-limit`) may carry that limit's numbers in
+		// the main family: the account's own windows stay as last seen.
+		const perModel = usage?.activeLimit !== undefined;
+		if (usage) this.#setUsage(perModel ? { ...usage, ...mainWindows(this.#usage) } : usage);
 		const failure =
 			observation.status >= 400
 				? classifyFailure(observation.status, observation.headers, observation.errorBody, now)
 				: undefined;
-		if (failure?.kind === "exhausted" || isUsageExhausted(usage)) {
+		// A per-model limit's 429 spends that limit, not the account: the supervisor keeps it by limit,
+		// and the account serves its other models.
+		if (!perModel && (failure?.kind === "exhausted" || isUsageExhausted(usage))) {
 			const known = failure?.resetsAt ?? exhaustedUntil(usage);
 			this.#coolDown(known ?? now + this.#config.fallbackCooldownMs, failure?.code ?? "usage window full", !known);
-		} else if (failure) {
+		} else if (failure && !(perModel && failure.kind === "exhausted")) {
 			this.#noteError(`HTTP ${observation.status}${failure.code ? ` ${failure.code}` : ""}`);
 		}
 		this.#publish();
@@ -416,4 +421,12 @@ export class AccountActor {
 			if (!this.#stopped) this.#deps.send({ type: "snapshot", snapshot: this.snapshot() });
 		});
 	}
+}
+
+/** The account's own windows of a snapshot, as properties to spread (none when unknown). */
+function mainWindows(usage: UsageSnapshot | undefined): Pick<UsageSnapshot, "primary" | "secondary"> {
+	return {
+		...(usage?.primary ? { primary: usage.primary } : {}),
+		...(usage?.secondary ? { secondary: usage.secondary } : {}),
+	};
 }

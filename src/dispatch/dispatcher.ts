@@ -18,7 +18,7 @@ import { ActorCrashedError, describeError, NeedsLoginError, NoAccountsError } fr
 import type { ActorHandle } from "../supervisor/actor-handle.ts";
 import type { Supervisor } from "../supervisor/supervisor.ts";
 import { classifyCodexErrorText } from "../usage/codex-error-text.ts";
-import { usageFromHeaders } from "../usage/rate-limit-headers.ts";
+import { activeLimitFromHeaders, usageFromHeaders } from "../usage/rate-limit-headers.ts";
 import { classifyFailure } from "../usage/upstream-failure.ts";
 import { exhaustedUntil, isUsageExhausted } from "../usage/usage-snapshot.ts";
 import { errorAssistantMessage } from "./error-message.ts";
@@ -101,7 +101,7 @@ export class Dispatcher {
 		const failures = new Map<string, string>();
 		for (;;) {
 			if (signal?.aborted) return this.#fail(request, "Request was aborted", "aborted");
-			const choice = this.#supervisor.choose(sessionKey, tried);
+			const choice = this.#supervisor.choose(sessionKey, tried, request.model.id);
 			if (pending) {
 				const to = choice ? this.#supervisor.actor(choice.id)?.snapshot.label : undefined;
 				this.#supervisor.emitFailover({
@@ -200,7 +200,9 @@ export class Dispatcher {
 				case "exhausted": {
 					const guessed = failure.resetsAt === undefined;
 					const until = failure.resetsAt ?? now + this.#supervisor.actorConfig.fallbackCooldownMs;
-					this.#supervisor.learnExhausted(actor.accountId, until, failure.code ?? "exhausted", guessed);
+					const limit = modelLimitOf(observation.headers);
+					if (limit) this.#supervisor.learnLimitExhausted(actor.accountId, limit, until, request.model.id);
+					else this.#supervisor.learnExhausted(actor.accountId, until, failure.code ?? "exhausted", guessed);
 					if (observation.status === undefined) {
 						actor.tell({ type: "exhausted", reason: failure.code ?? "exhausted", ...(guessed ? {} : { until }) });
 					}
@@ -248,8 +250,11 @@ export class Dispatcher {
 				at: now,
 			},
 		});
+		const limit = activeLimitFromHeaders(seen.headers);
+		if (limit) this.#supervisor.learnModelLimit(actor.accountId, request.model.id, limit);
 		const usage = usageFromHeaders(seen.headers, now);
-		if (isUsageExhausted(usage)) {
+		// A per-model limit's numbers are that limit's: the 429, if any, cools down the limit only.
+		if (isUsageExhausted(usage) && !usage?.activeLimit) {
 			const until = exhaustedUntil(usage);
 			this.#supervisor.learnExhausted(
 				actor.accountId,
@@ -306,6 +311,12 @@ function rateLimitHeadersOnly(headers: Record<string, string>): Record<string, s
 		if (key.startsWith("x-codex-") || key.startsWith("retry-after")) kept[key] = headers[key]!;
 	}
 	return kept;
+}
+
+/** The per-model limit an answer names (`x-codex-active-limit` other than `codex`), if any. */
+function modelLimitOf(headers: Record<string, string> | undefined): string | undefined {
+	const limit = headers ? activeLimitFromHeaders(headers) : undefined;
+	return limit === "codex" ? undefined : limit;
 }
 
 /** Answers another account (or a token refresh) will handle: the attempt ends at the first response. */

@@ -31,6 +31,13 @@ export interface SharedAccountState {
 	cooldownReason?: string;
 	usage?: UsageSnapshot;
 	/**
+	 * Per-model limits found spent (`codex_bengalfox` → epoch ms until): the account still serves the
+	 * models that count against other limits. `limitModels`: which model counts against which limit,
+	 * as the answers' `x-codex-active-limit` told.
+	 */
+	limitCooldowns?: Record<string, number>;
+	limitModels?: Record<string, string>;
+	/**
 	 * The pi process polling this account's usage for the whole pool until `until` (epoch ms);
 	 * taken with `update()` as compare-and-set, so one process polls and the others read the result.
 	 */

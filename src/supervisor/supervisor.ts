@@ -15,6 +15,7 @@ import { AccountStore } from "../store/account-store.ts";
 import { mergeSharedState } from "../usage/shared-state-merge.ts";
 import { exhaustedUntil } from "../usage/usage-snapshot.ts";
 import { ActorHandle } from "./actor-handle.ts";
+import { LimitBook } from "./limit-book.ts";
 import { PoolPoller } from "./poll-lease.ts";
 import { type Candidate, type Choice, chooseAccount, unavailableReason } from "./selection-policy.ts";
 import {
@@ -73,6 +74,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 	#shared: Record<string, SharedAccountState> = {};
 	/** Cooldowns learnt here before the actor confirms them, so concurrent routing skips at once. */
 	readonly #localCooldowns = new Map<string, { until: number; guessed: boolean }>();
+	/** Per-model limits spent, and which model counts against which limit. */
+	readonly #limits = new LimitBook();
 	readonly #sticky = new LRUCache<string, string>({ max: 10_000 });
 	readonly #pins = new Map<string, string>();
 	readonly #queue: PQueue;
@@ -162,14 +165,17 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
 	// --- routing -------------------------------------------------------------------------------
 
-	choose(sessionKey: string | undefined, exclude: ReadonlySet<string>): Choice | undefined {
+	/** `model`: the request's model id, so that a spent per-model limit skips only its models. */
+	choose(sessionKey: string | undefined, exclude: ReadonlySet<string>, model?: string): Choice | undefined {
 		const now = Date.now();
+		const limit = this.#limits.limitOf(model);
 		const candidates: Candidate[] = this.accounts().map((a) => ({
 			id: a.id,
 			label: a.label,
 			state: a.snapshot.state,
 			...(a.snapshot.cooldownUntil !== undefined ? { cooldownUntil: a.snapshot.cooldownUntil } : {}),
 			...(a.snapshot.usage ? { usage: a.snapshot.usage } : {}),
+			...(a.snapshot.limitCooldowns ? { limitCooldowns: a.snapshot.limitCooldowns } : {}),
 		}));
 		const pinned = sessionKey ? this.#pins.get(sessionKey) : undefined;
 		const sticky = sessionKey ? this.#sticky.get(sessionKey) : undefined;
@@ -179,6 +185,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 			...(pinned ? { pinned } : {}),
 			...(sticky ? { sticky } : {}),
 			exclude,
+			...(limit ? { limit } : {}),
 			...(this.options.credits ? { credits: this.options.credits } : {}),
 			...(this.options.random ? { random: this.options.random } : {}),
 		});
@@ -219,6 +226,21 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 	learnExhausted(accountId: string, until: number, reason: string, guessed = false): void {
 		this.markExhausted(accountId, until, guessed);
 		this.#share(accountId, { cooldownUntil: until, cooldownReason: reason });
+	}
+
+	/**
+	 * A 429 named a per-model limit (`x-codex-active-limit`): that limit is spent on this account
+	 * until `until`; its other models still route here. Shared at once, like `learnExhausted`.
+	 */
+	learnLimitExhausted(accountId: string, limit: string, until: number, model?: string): void {
+		this.#limits.exhaust(accountId, limit, until);
+		if (model !== undefined) this.learnModelLimit(accountId, model, limit);
+		this.#share(accountId, { limitCooldowns: { [limit]: until } });
+	}
+
+	/** An answer for `model` named the limit it counts against. */
+	learnModelLimit(accountId: string, model: string, limit: string): void {
+		if (this.#limits.learnModel(model, limit)) this.#share(accountId, { limitModels: { [model]: limit } });
 	}
 
 	pin(sessionKey: string, accountId: string): void {
@@ -294,6 +316,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 		for (const record of data.accounts) {
 			seen.add(record.id);
 			const shared = data.state[record.id] ?? {};
+			this.#limits.adopt(record.id, shared);
 			// Another process found the account exhausted: stop routing to it now, not when the actor
 			// has echoed the news back. The actor's own cooldown, once it reports one, has the last word
 			// (it may know the store's to be a retracted guess).
@@ -381,7 +404,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 		this.#writes.add(write);
 	}
 
-	#withLocalCooldown(snapshot: ActorSnapshot): ActorSnapshot {
+	#withLocalCooldown(report: ActorSnapshot): ActorSnapshot {
+		const limitCooldowns = this.#limits.active(report.accountId, Date.now());
+		const snapshot = limitCooldowns ? { ...report, limitCooldowns } : report;
 		const local = this.#localCooldowns.get(snapshot.accountId);
 		if (local === undefined) return snapshot;
 		const confirmed =

@@ -18,6 +18,17 @@ export function mergeSharedState(
 		delete merged.cooldownUntil;
 		delete merged.cooldownReason;
 	}
+	if (patch.limitCooldowns || merged.limitCooldowns) {
+		const limits: Record<string, number> = {};
+		for (const source of [merged.limitCooldowns, patch.limitCooldowns]) {
+			for (const [id, until] of Object.entries(source ?? {})) {
+				if (until > now && (limits[id] ?? 0) < until) limits[id] = until;
+			}
+		}
+		if (Object.keys(limits).length > 0) merged.limitCooldowns = limits;
+		else delete merged.limitCooldowns;
+	}
+	if (patch.limitModels) merged.limitModels = { ...merged.limitModels, ...patch.limitModels };
 	if (patch.usage && (!merged.usage || merged.usage.observedAt <= patch.usage.observedAt)) merged.usage = patch.usage;
 	return merged;
 }

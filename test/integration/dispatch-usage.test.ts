@@ -100,3 +100,39 @@ describe("windows known by their length", () => {
 		expect((await harness.ask("hi")).text).toBe("Hello from acct-month.");
 	});
 });
+
+describe("per-model limits", () => {
+	const SPARK = "gpt-5.3-codex-spark";
+	const sparkLimit = (usedPercent: number) => ({
+		id: "codex_bengalfox",
+		name: SPARK,
+		models: [SPARK],
+		primary: { usedPercent, windowMinutes: 300, resetsInSeconds: 3600 },
+	});
+
+	it("a 429 of a per-model limit cools that limit only: the account keeps serving other models", async () => {
+		harness = await startHarness({
+			accounts: [
+				{ ...usedAccount("acct-a", 10, 1), limits: [sparkLimit(100)] },
+				{ ...usedAccount("acct-b", 10, 100), limits: [sparkLimit(0)] },
+			],
+		});
+		const spark = await harness.askModel(SPARK, "hi");
+		expect(spark.text).toBe("Hello from acct-b.");
+		expect(responseAccounts(harness.fake)).toEqual(["acct-a", "acct-b"]);
+		// The default model still goes to acct-a (its weekly window resets soonest): no account-wide cooldown.
+		const other = await harness.ask("hi");
+		expect(other.text).toBe("Hello from acct-a.");
+		const a = harness.supervisor.accounts().find((v) => v.id === "acct-a")!;
+		expect(a.snapshot.cooldownUntil).toBeUndefined();
+		expect(a.snapshot.limitCooldowns?.codex_bengalfox).toBeGreaterThan(Date.now());
+		// The next spark request skips acct-a at once: the model → limit mapping was learnt.
+		const again = await harness.askModel(SPARK, "again");
+		expect(again.text).toBe("Hello from acct-b.");
+		expect(responseAccounts(harness.fake)).toEqual(["acct-a", "acct-b", "acct-a", "acct-b"]);
+		// Shared with other processes through the store.
+		const stored = (await harness.store.read()).state["acct-a"];
+		expect(stored?.limitCooldowns?.codex_bengalfox).toBeGreaterThan(Date.now());
+		expect(stored?.limitModels?.[SPARK]).toBe("codex_bengalfox");
+	});
+});

@@ -38,6 +38,46 @@ const usage = (primary: number, weekly: number) => ({
 });
 
 describe("renderStatusTable", () => {
+	it("labels windows by their length, shows credits, and one row per spent per-model limit", () => {
+		const free = {
+			primary: { usedPercent: 99, windowMinutes: 10080, resetsAt: NOW + 3 * 24 * 60 * MIN },
+			observedAt: NOW - 45_000,
+			source: "headers" as const,
+		};
+		const month = {
+			primary: { usedPercent: 100, windowMinutes: 43200, resetsAt: NOW + 100 * MIN },
+			credits: { hasCredits: true, unlimited: false, balance: "12.40" },
+			observedAt: NOW - 45_000,
+			source: "poll" as const,
+		};
+		const limited = {
+			...usage(10, 20),
+			limits: [
+				{
+					id: "codex_bengalfox",
+					name: "gpt-5.3-codex-spark",
+					primary: { usedPercent: 100, windowMinutes: 300, resetsAt: NOW + 100 * MIN },
+				},
+			],
+		};
+		const lines = renderStatusTable({
+			accounts: [
+				view("free", { usage: free }),
+				view("month", { usage: month }),
+				view("pro", { usage: limited, limitCooldowns: { codex_bengalfox: NOW + 100 * MIN } }),
+			],
+			session: {},
+			now: NOW,
+			file: "/pool.db",
+		});
+		const cells = (line: string | undefined) => line?.split(/\s{2,}/);
+		// The Free plan's only window is weekly: it goes under WEEKLY, and 5H is empty.
+		expect(cells(lines[2])?.slice(3, 6)).toEqual(["available", "-", "99% (Thu 12:00)"]);
+		expect(cells(lines[3])?.slice(3, 6)).toEqual(["available (on credits, balance 12.40)", "-", "30d 100% (13:40)"]);
+		expect(cells(lines[4])?.slice(3, 6)).toEqual(["available", "10% (13:40)", "20% (Thu 12:00)"]);
+		expect(lines[5]).toMatch(/^ {2}└ gpt-5\.3-codex-spark\s+cooling down until 13:40\s+100% \(13:40\)/);
+	});
+
 	it("shows state, usage with reset times, data age and actor health in one row per account", () => {
 		const lines = renderStatusTable({
 			accounts: [
