@@ -19,6 +19,7 @@ import type {
 import { toWireError } from "../src/protocol/wire-error.ts";
 import type { AccountCredentials, SharedAccountState } from "../src/store/account-record.ts";
 import { usageFromHeaders } from "../src/usage/rate-limit-headers.ts";
+import type { SharedPatch } from "../src/usage/shared-state-merge.ts";
 import { classifyFailure } from "../src/usage/upstream-failure.ts";
 import {
 	exhaustedUntil,
@@ -33,7 +34,7 @@ export interface ActorDeps {
 	/** Refresh (single-flight across processes); resolves to the credentials now current. */
 	refresh(known: AccountCredentials): Promise<AccountCredentials>;
 	fetchUsage(credentials: AccountCredentials): Promise<UsageSnapshot | undefined>;
-	persistShared(patch: SharedAccountState): Promise<void>;
+	persistShared(patch: SharedPatch): Promise<void>;
 	persistNeedsLogin(reason: string): Promise<void>;
 	now(): number;
 	/** Why rotated tokens live only in memory (the store refused them), or undefined when saved. */
@@ -64,6 +65,8 @@ export class AccountActor {
 	#cooldownGuessed = false;
 	/** A guessed cooldown end the usage endpoint proved wrong (the store may still hold it). */
 	#retractedGuess: number | undefined;
+	/** When the current cooldown was set here (an answer in flight before it proves nothing). */
+	#cooldownSetAt = 0;
 	#usage: UsageSnapshot | undefined;
 	/** A polled or header-fed snapshot counts as fresh for `usageTtlMs`; past that, poll. */
 	readonly #freshUsage: LRUCache<"usage", UsageSnapshot>;
@@ -282,6 +285,10 @@ export class AccountActor {
 		if (!perModel && (failure?.kind === "exhausted" || isUsageExhausted(usage))) {
 			const known = failure?.resetsAt ?? exhaustedUntil(usage);
 			this.#coolDown(known ?? now + this.#config.fallbackCooldownMs, failure?.code ?? "usage window full", !known);
+		} else if (observation.status < 400 && !perModel && observation.at - this.#cooldownSetAt >= GUESS_RECHECK_MS) {
+			// The service served (a request sent well after the bench began): the bench is over, e.g.
+			// an early reset or bought credits.
+			this.#endCooldownEarly();
 		} else if (failure && !(perModel && failure.kind === "exhausted")) {
 			this.#noteError(`HTTP ${observation.status}${failure.code ? ` ${failure.code}` : ""}`);
 		}
@@ -295,13 +302,14 @@ export class AccountActor {
 		if (current !== undefined && current >= until && !replacesGuess) return;
 		this.#cooldownGuessed = guessed;
 		this.#cooldownUntil = until;
+		this.#cooldownSetAt = this.#deps.now();
 		this.#cooldownReason = reason;
 		this.#armCooldownTimer();
 		this.#share({ cooldownUntil: until, cooldownReason: reason, ...(this.#usage ? { usage: this.#usage } : {}) });
 	}
 
 	/** Writes to the shared store; tracked so that deactivation can wait for it. */
-	#share(patch: SharedAccountState): void {
+	#share(patch: SharedPatch): void {
 		if (patch.usage && patch.usage === this.#unsharedUsage) this.#unsharedUsage = undefined;
 		const write = this.#deps.persistShared(patch).catch((error: unknown) => {
 			if (patch.usage && !this.#unsharedUsage) this.#unsharedUsage = patch.usage;
@@ -325,6 +333,20 @@ export class AccountActor {
 			this.#cooldownUntil = recheckAt;
 			this.#armCooldownTimer();
 		}
+	}
+
+	/** Ends a cooldown the service proved over, here and in the store (a later one found meanwhile stays). */
+	#endCooldownEarly(): void {
+		const until = this.#cooldownUntil;
+		if (until === undefined || until <= this.#deps.now()) return;
+		this.#retractedGuess = Math.max(this.#retractedGuess ?? 0, until);
+		this.#cooldownUntil = undefined;
+		this.#cooldownReason = undefined;
+		this.#cooldownGuessed = false;
+		const timer = this.#timers.get("cooldown");
+		if (timer) clearTimeout(timer);
+		this.#timers.delete("cooldown");
+		this.#share({ retractCooldownUpTo: until, ...(this.#usage ? { usage: this.#usage } : {}) });
 	}
 
 	#armCooldownTimer(): void {
@@ -362,6 +384,18 @@ export class AccountActor {
 			else this.#freshUsage.delete("usage");
 		}
 		const until = shared.cooldownUntil;
+		// Another process saw the account serve again and retracted the bench in the store.
+		if (
+			until === undefined &&
+			this.#cooldownUntil !== undefined &&
+			shared.usage !== undefined &&
+			shared.usage.observedAt > this.#cooldownSetAt &&
+			!isUsageExhausted(shared.usage)
+		) {
+			this.#cooldownUntil = undefined;
+			this.#cooldownReason = undefined;
+			this.#cooldownGuessed = false;
+		}
 		// The store keeps the later cooldown, so a guess retracted here comes back from it: not news.
 		if (until !== undefined && until <= (this.#retractedGuess ?? 0)) return;
 		if (until !== undefined && until > this.#deps.now() && (this.#cooldownUntil ?? 0) < until) {
@@ -385,6 +419,9 @@ export class AccountActor {
 					this.#coolDown(until ?? this.#deps.now() + this.#config.fallbackCooldownMs, reason, !until);
 				} else if (this.#cooldownGuessed) {
 					this.#shortenGuess();
+				} else if ((this.#cooldownUntil ?? 0) - this.#deps.now() > this.#config.fallbackCooldownMs) {
+					// A long bench re-checked: the usage shows room again (an early reset, bought credits).
+					this.#endCooldownEarly();
 				}
 			}
 		} catch (error) {

@@ -14,6 +14,11 @@ export interface PollClaim {
 	now: number;
 	/** Shared usage older than this is due a poll. */
 	staleMs: number;
+	/**
+	 * An account on a cooldown is re-checked when its usage is older than this instead (throttled:
+	 * a bench of hours or days is looked at now and then, so an early reset or bought credits show).
+	 */
+	benchedStaleMs?: number;
 	leaseMs: number;
 	/** Claim at most this many accounts at once (each poll activates an actor for a moment). */
 	max: number;
@@ -24,7 +29,9 @@ export interface PollClaim {
 /** Whether `state`'s usage is due a poll that nobody else holds the lease for. */
 export function pollDue(state: SharedAccountState | undefined, claim: PollClaim): boolean {
 	const usageAt = state?.usage?.observedAt ?? Number.NEGATIVE_INFINITY;
-	if (claim.now - usageAt < claim.staleMs) return false;
+	const benched = state?.cooldownUntil !== undefined && state.cooldownUntil > claim.now;
+	const staleMs = benched ? Math.max(claim.staleMs, claim.benchedStaleMs ?? 0) : claim.staleMs;
+	if (claim.now - usageAt < staleMs) return false;
 	// A live lease holds off its own holder too: its poll is under way.
 	const lease = state?.pollLease;
 	return !lease || lease.until <= claim.now;
@@ -54,6 +61,8 @@ export interface PoolPollerOptions {
 	store: AccountStore;
 	/** Shared usage older than this is due at each tick. */
 	staleMs: number;
+	/** The same for an account on a cooldown (its throttled re-check). */
+	benchedStaleMs?: number;
 	leaseMs: number;
 	startDelayMs: number;
 	tickMs: number;
@@ -83,8 +92,16 @@ export class PoolPoller {
 	/** Claims and polls now every account whose usage is older than `staleMs` (up to `max`). */
 	async pollDue(staleMs: number, max: number): Promise<string[]> {
 		if (this.#stopped) return [];
-		const { store, leaseMs, eligible, poll } = this.#options;
-		const claiming = claimPollLeases(store, { owner: this.#owner, now: Date.now(), staleMs, leaseMs, max, eligible });
+		const { store, leaseMs, eligible, poll, benchedStaleMs } = this.#options;
+		const claiming = claimPollLeases(store, {
+			owner: this.#owner,
+			now: Date.now(),
+			staleMs,
+			...(benchedStaleMs !== undefined ? { benchedStaleMs: Math.max(staleMs, benchedStaleMs) } : {}),
+			leaseMs,
+			max,
+			eligible,
+		});
 		this.#claims.add(claiming);
 		try {
 			const claimed = await claiming;

@@ -35,6 +35,8 @@ export interface ActivationOptions {
 	pollLeaseMs: number;
 	/** Accounts one process polls per tick at most (each poll briefly activates an actor). */
 	pollsPerTick: number;
+	/** An account on a cooldown has its usage re-checked at most this often (an early reset, bought credits). */
+	benchRecheckMs: number;
 }
 
 export const ACTIVATION_DEFAULTS: ActivationOptions = {
@@ -43,6 +45,7 @@ export const ACTIVATION_DEFAULTS: ActivationOptions = {
 	pollTickMs: 60_000,
 	pollLeaseMs: 60_000,
 	pollsPerTick: 4,
+	benchRecheckMs: 30 * 60_000,
 };
 
 export const ACTOR_DEFAULTS = {

@@ -12,7 +12,7 @@ import { describeError } from "../errors.ts";
 import type { ActorConfig, ActorSnapshot } from "../protocol/messages.ts";
 import type { AccountRecord, SharedAccountState, StoreData } from "../store/account-record.ts";
 import { AccountStore } from "../store/account-store.ts";
-import { mergeSharedState } from "../usage/shared-state-merge.ts";
+import { mergeSharedState, type SharedPatch } from "../usage/shared-state-merge.ts";
 import { exhaustedUntil } from "../usage/usage-snapshot.ts";
 import { ActorHandle } from "./actor-handle.ts";
 import { LimitBook } from "./limit-book.ts";
@@ -73,7 +73,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 	#records = new Map<string, AccountRecord>();
 	#shared: Record<string, SharedAccountState> = {};
 	/** Cooldowns learnt here before the actor confirms them, so concurrent routing skips at once. */
-	readonly #localCooldowns = new Map<string, { until: number; guessed: boolean }>();
+	readonly #localCooldowns = new Map<string, { until: number; guessed: boolean; fromStore?: boolean }>();
 	/** Per-model limits spent, and which model counts against which limit. */
 	readonly #limits = new LimitBook();
 	readonly #sticky = new LRUCache<string, string>({ max: 10_000 });
@@ -322,6 +322,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 			// (it may know the store's to be a retracted guess).
 			if (shared.cooldownUntil !== undefined && shared.cooldownUntil > Date.now()) {
 				this.markExhausted(record.id, shared.cooldownUntil, true);
+				const local = this.#localCooldowns.get(record.id);
+				if (local?.until === shared.cooldownUntil) local.fromStore = true;
+			} else if (this.#localCooldowns.get(record.id)?.fromStore) {
+				// The store's cooldown was retracted (the account served again): so is its copy here.
+				this.#localCooldowns.delete(record.id);
 			}
 			const previous = this.#records.get(record.id);
 			this.#records.set(record.id, record);
@@ -371,6 +376,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 		return new PoolPoller({
 			store: this.store,
 			staleMs: this.actorConfig.usagePollMs,
+			benchedStaleMs: activation.benchRecheckMs,
 			leaseMs: activation.pollLeaseMs,
 			startDelayMs: activation.pollStartDelayMs,
 			tickMs: activation.pollTickMs,
@@ -389,7 +395,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 	 * Merges `patch` into the account's shared state (later cooldown and newer usage win), on the
 	 * next turn of the event loop: a failover's next attempt goes out first.
 	 */
-	#share(accountId: string, patch: SharedAccountState): void {
+	#share(accountId: string, patch: SharedPatch): void {
 		const write = new Promise<void>((resolve) => setImmediate(resolve))
 			.then(() =>
 				this.store.update((data) => {

@@ -1,15 +1,27 @@
 import type { SharedAccountState } from "../store/account-record.ts";
 
 /**
+ * A change to an account's shared state. `retractCooldownUpTo`: the service showed the account
+ * serving again (a success, or a usage re-check with room: an early reset, bought credits), so a
+ * stored cooldown ending no later than this is over; a later one, found meanwhile, stays.
+ */
+export type SharedPatch = SharedAccountState & { retractCooldownUpTo?: number };
+
+/**
  * Merges what one process learned into what the store holds, so processes never undo each other:
  * the later cooldown wins, the newer usage wins.
  */
 export function mergeSharedState(
 	current: SharedAccountState | undefined,
-	patch: SharedAccountState,
+	patch: SharedPatch,
 	now: number,
 ): SharedAccountState {
 	const merged: SharedAccountState = { ...current };
+	const retract = patch.retractCooldownUpTo;
+	if (retract !== undefined && merged.cooldownUntil !== undefined && merged.cooldownUntil <= retract) {
+		delete merged.cooldownUntil;
+		delete merged.cooldownReason;
+	}
 	if (patch.cooldownUntil !== undefined && (merged.cooldownUntil ?? 0) < patch.cooldownUntil) {
 		merged.cooldownUntil = patch.cooldownUntil;
 		merged.cooldownReason = patch.cooldownReason;

@@ -3,7 +3,7 @@
  * their length, per-model limits. Through pi-ai's client against the fake (see its README for sources).
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { type Harness, responseAccounts, startHarness, usedAccount } from "../helpers/dispatch-harness.ts";
+import { FAST_ACTOR, type Harness, responseAccounts, startHarness, usedAccount } from "../helpers/dispatch-harness.ts";
 import { eventually } from "../helpers/eventually.ts";
 
 let harness: Harness | undefined;
@@ -134,5 +134,27 @@ describe("per-model limits", () => {
 		const stored = (await harness.store.read()).state["acct-a"];
 		expect(stored?.limitCooldowns?.codex_bengalfox).toBeGreaterThan(Date.now());
 		expect(stored?.limitModels?.[SPARK]).toBe("codex_bengalfox");
+	});
+});
+
+describe("long cooldowns", () => {
+	it("a bench of days is re-checked through the poll lease; usage with room ends it early", async () => {
+		harness = await startHarness({
+			accounts: [usedAccount("acct-a", 10, 1), usedAccount("acct-b", 10, 100)],
+			supervisor: { actor: { ...FAST_ACTOR, usageTtlMs: 1 }, activation: { benchRecheckMs: 0, pollLeaseMs: 1 } },
+		});
+		const { fake, supervisor } = harness;
+		fake.setFault("acct-a", { kind: "usage-limit", resetsInSeconds: 2 * 86_400 }, { times: 1 });
+		expect((await harness.ask("hi")).text).toBe("Hello from acct-b.");
+		await eventually(async () =>
+			expect((await harness!.store.read()).state["acct-a"]?.cooldownUntil).toBeGreaterThan(Date.now() + 86_400_000),
+		);
+		// The service reset early: the re-check (one poll, leased) sees room and ends the bench everywhere.
+		expect(await supervisor.refreshUsage(0)).toContain("acct-a");
+		await eventually(async () => {
+			expect(supervisor.accounts().find((v) => v.id === "acct-a")?.snapshot.cooldownUntil).toBeUndefined();
+			expect((await harness!.store.read()).state["acct-a"]?.cooldownUntil).toBeUndefined();
+		});
+		expect((await harness.ask("again")).text).toBe("Hello from acct-a.");
 	});
 });

@@ -27,6 +27,16 @@ describe("pollDue", () => {
 		expect(pollDue({ pollLease: { owner: "p1", until: NOW + 1 } }, claim("p1"))).toBe(false);
 		expect(pollDue({ pollLease: { owner: "p2", until: NOW } }, claim("p1"))).toBe(true);
 	});
+
+	it("re-checks an account on a cooldown, throttled to benchedStaleMs", () => {
+		const benched = (age: number) => ({ usage: usageAt(NOW - age), cooldownUntil: NOW + 86_400_000 });
+		const throttled = claim("p1", { benchedStaleMs: 1_800_000 });
+		expect(pollDue(benched(300_000), throttled)).toBe(false);
+		expect(pollDue(benched(1_799_000), throttled)).toBe(false);
+		expect(pollDue(benched(1_800_000), throttled)).toBe(true);
+		// A cooldown that has ended is polled like any account.
+		expect(pollDue({ usage: usageAt(NOW - 300_000), cooldownUntil: NOW }, throttled)).toBe(true);
+	});
 });
 
 describe("claimPollLeases", () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { usageFromHeaders } from "../../src/usage/rate-limit-headers.ts";
+import { mergeSharedState } from "../../src/usage/shared-state-merge.ts";
 import { usageFromWhamResponse } from "../../src/usage/usage-response.ts";
 import { isOnCredits, isUsageExhausted, longestWindow, shortestWindow } from "../../src/usage/usage-snapshot.ts";
 
@@ -165,5 +166,25 @@ describe("usageFromWhamResponse", () => {
 				primary: { usedPercent: 30, windowMinutes: 300, resetsAt: RESET * 1000 },
 			},
 		]);
+	});
+});
+
+describe("mergeSharedState", () => {
+	it("a retraction ends the cooldown it saw, and not a later one found meanwhile", () => {
+		const stored = { cooldownUntil: NOW + 1000, cooldownReason: "usage_limit_reached" };
+		expect(mergeSharedState(stored, { retractCooldownUpTo: NOW + 1000 }, NOW)).toEqual({});
+		expect(mergeSharedState(stored, { retractCooldownUpTo: NOW + 500 }, NOW)).toEqual(stored);
+	});
+
+	it("keeps the later per-limit cooldown and drops ended ones", () => {
+		const merged = mergeSharedState(
+			{ limitCooldowns: { codex_other: NOW - 1, codex_bengalfox: NOW + 10 } },
+			{ limitCooldowns: { codex_bengalfox: NOW + 5 }, limitModels: { "gpt-x": "codex_bengalfox" } },
+			NOW,
+		);
+		expect(merged).toEqual({
+			limitCooldowns: { codex_bengalfox: NOW + 10 },
+			limitModels: { "gpt-x": "codex_bengalfox" },
+		});
 	});
 });
