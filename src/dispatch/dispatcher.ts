@@ -115,6 +115,7 @@ export class Dispatcher {
 			}
 			if (!choice) {
 				if (await this.#waitForRestartingActor(tried, waitedFor)) continue;
+				if (await this.#supervisor.waitForProbe(tried, signal)) continue;
 				return this.#fail(request, this.#noAccountMessage(lastDetail, failures));
 			}
 			const actor = this.#supervisor.actor(choice.id);
@@ -122,6 +123,8 @@ export class Dispatcher {
 				tried.add(choice.id);
 				continue;
 			}
+			// Its cooldown just ended: one request in the pool probes it; another process got there first.
+			if (!(await this.#supervisor.claimProbe(choice.id))) continue;
 			let outcome: AttemptOutcome;
 			try {
 				outcome = await this.#supervisor.schedule(choice.id, () => this.#attempt(request, actor), signal);
@@ -250,6 +253,7 @@ export class Dispatcher {
 				at: now,
 			},
 		});
+		if (seen.status < 400) this.#supervisor.noteServed(actor.accountId);
 		const limit = activeLimitFromHeaders(seen.headers);
 		if (limit) this.#supervisor.learnModelLimit(actor.accountId, request.model.id, limit);
 		const usage = usageFromHeaders(seen.headers, now);

@@ -38,6 +38,12 @@ export interface SharedAccountState {
 	limitCooldowns?: Record<string, number>;
 	limitModels?: Record<string, string>;
 	/**
+	 * The end of the last cooldown, kept until the account is seen serving again: once it is past,
+	 * one request probes the account (`probeLease`: the process doing it) before the pool piles on.
+	 */
+	probeDue?: number;
+	probeLease?: { owner: string; until: number };
+	/**
 	 * The pi process polling this account's usage for the whole pool until `until` (epoch ms);
 	 * taken with `update()` as compare-and-set, so one process polls and the others read the result.
 	 */

@@ -82,6 +82,8 @@ function stateProblem(value: unknown, where: string): string | undefined {
 			pollLease: "object?",
 			limitCooldowns: "object?",
 			limitModels: "object?",
+			probeDue: "number?",
+			probeLease: "object?",
 		},
 		where,
 	);

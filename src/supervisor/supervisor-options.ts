@@ -37,6 +37,8 @@ export interface ActivationOptions {
 	pollsPerTick: number;
 	/** An account on a cooldown has its usage re-checked at most this often (an early reset, bought credits). */
 	benchRecheckMs: number;
+	/** How long one process's probe of an account whose cooldown ended holds off the others. */
+	probeLeaseMs: number;
 }
 
 export const ACTIVATION_DEFAULTS: ActivationOptions = {
@@ -46,6 +48,7 @@ export const ACTIVATION_DEFAULTS: ActivationOptions = {
 	pollLeaseMs: 60_000,
 	pollsPerTick: 4,
 	benchRecheckMs: 30 * 60_000,
+	probeLeaseMs: 30_000,
 };
 
 export const ACTOR_DEFAULTS = {

@@ -5,6 +5,7 @@
  * account), follows the store so that what one process learns (a cooldown, a login, a removed
  * account) reaches every other process, and takes its share of the pool's usage polls.
  */
+import { randomUUID } from "node:crypto";
 import { EventEmitter } from "eventemitter3";
 import { LRUCache } from "lru-cache";
 import PQueue from "p-queue";
@@ -17,6 +18,7 @@ import { exhaustedUntil } from "../usage/usage-snapshot.ts";
 import { ActorHandle } from "./actor-handle.ts";
 import { LimitBook } from "./limit-book.ts";
 import { PoolPoller } from "./poll-lease.ts";
+import { claimProbe, probeDue, probedElsewhere } from "./probe-lease.ts";
 import { type Candidate, type Choice, chooseAccount, unavailableReason } from "./selection-policy.ts";
 import {
 	ACTIVATION_DEFAULTS,
@@ -27,6 +29,9 @@ import {
 	type SupervisorOptions,
 } from "./supervisor-options.ts";
 import { within } from "./within.ts";
+
+/** How long a request with nowhere else to go waits, each time, for another process's probe. */
+const PROBE_WAIT_STEP_MS = 200;
 
 /** An account as the UI shows it: the stored identity plus the actor's snapshot (from the store while dormant). */
 export interface AccountView {
@@ -73,7 +78,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 	#records = new Map<string, AccountRecord>();
 	#shared: Record<string, SharedAccountState> = {};
 	/** Cooldowns learnt here before the actor confirms them, so concurrent routing skips at once. */
+	/** Probe leases refused here: account id → until when another process probes it. */
+	readonly #probeWaits = new Map<string, number>();
+	/** Probes this process is making: account id → until when its lease holds. */
+	readonly #probesHeld = new Map<string, number>();
 	readonly #localCooldowns = new Map<string, { until: number; guessed: boolean; fromStore?: boolean }>();
+	/** This process in probe leases. */
+	readonly #probeOwner = `${process.pid}-${randomUUID()}`;
 	/** Per-model limits spent, and which model counts against which limit. */
 	readonly #limits = new LimitBook();
 	readonly #sticky = new LRUCache<string, string>({ max: 10_000 });
@@ -169,6 +180,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 	choose(sessionKey: string | undefined, exclude: ReadonlySet<string>, model?: string): Choice | undefined {
 		const now = Date.now();
 		const limit = this.#limits.limitOf(model);
+		const probing = this.#probingElsewhere(now);
+		if (probing.length > 0) exclude = new Set([...exclude, ...probing]);
 		const candidates: Candidate[] = this.accounts().map((a) => ({
 			id: a.id,
 			label: a.label,
@@ -241,6 +254,57 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 	/** An answer for `model` named the limit it counts against. */
 	learnModelLimit(accountId: string, model: string, limit: string): void {
 		if (this.#limits.learnModel(model, limit)) this.#share(accountId, { limitModels: { [model]: limit } });
+	}
+
+	/**
+	 * Before a request goes to an account whose cooldown has ended and that has not served since:
+	 * takes the pool's probe lease for it, so one request in one process probes it. False when
+	 * another process holds the lease (route elsewhere, or wait with `waitForProbe`).
+	 */
+	async claimProbe(accountId: string): Promise<boolean> {
+		const now = Date.now();
+		if (!probeDue(this.#shared[accountId], now)) return true;
+		const until = now + this.activation.probeLeaseMs;
+		// One probe in this process too: the requests after it wait for its outcome.
+		const granted =
+			(this.#probesHeld.get(accountId) ?? 0) <= now &&
+			(await claimProbe(this.store, accountId, this.#probeOwner, now, this.activation.probeLeaseMs));
+		if (granted) this.#probesHeld.set(accountId, until);
+		else this.#probeWaits.set(accountId, this.#probesHeld.get(accountId) ?? until);
+		return granted;
+	}
+
+	/** The account served: no probe is due on it any more, here and in the store. */
+	noteServed(accountId: string): void {
+		this.#probeWaits.delete(accountId);
+		this.#probesHeld.delete(accountId);
+		const shared = this.#shared[accountId];
+		if (shared?.probeDue === undefined) return;
+		const { probeDue: _due, probeLease: _lease, ...rest } = shared;
+		this.#shared = { ...this.#shared, [accountId]: rest };
+		this.#share(accountId, { probed: true });
+	}
+
+	/**
+	 * Nothing else can serve, but another process is probing an account (`exclude`: already tried):
+	 * waits a moment for its outcome. False when no probe elsewhere is worth waiting for.
+	 */
+	async waitForProbe(exclude: ReadonlySet<string>, signal?: AbortSignal): Promise<boolean> {
+		const waiting = this.#probingElsewhere(Date.now()).filter((id) => !exclude.has(id));
+		if (waiting.length === 0 || signal?.aborted) return false;
+		await new Promise((resolve) => setTimeout(resolve, PROBE_WAIT_STEP_MS));
+		return true;
+	}
+
+	/** Accounts another process is probing now (from the store, or a lease refused here). */
+	#probingElsewhere(now: number): string[] {
+		const ids: string[] = [];
+		for (const id of this.#actors.keys()) {
+			const refused = (this.#probeWaits.get(id) ?? 0) > now;
+			if (refused && !probeDue(this.#shared[id], now)) this.#probeWaits.delete(id);
+			else if (refused || probedElsewhere(this.#shared[id], this.#probeOwner, now)) ids.push(id);
+		}
+		return ids;
 	}
 
 	pin(sessionKey: string, accountId: string): void {

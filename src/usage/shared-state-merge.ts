@@ -5,7 +5,11 @@ import type { SharedAccountState } from "../store/account-record.ts";
  * serving again (a success, or a usage re-check with room: an early reset, bought credits), so a
  * stored cooldown ending no later than this is over; a later one, found meanwhile, stays.
  */
-export type SharedPatch = SharedAccountState & { retractCooldownUpTo?: number };
+export type SharedPatch = SharedAccountState & {
+	retractCooldownUpTo?: number;
+	/** The account served: no probe is due any more. */
+	probed?: boolean;
+};
 
 /**
  * Merges what one process learned into what the store holds, so processes never undo each other:
@@ -21,10 +25,19 @@ export function mergeSharedState(
 	if (retract !== undefined && merged.cooldownUntil !== undefined && merged.cooldownUntil <= retract) {
 		delete merged.cooldownUntil;
 		delete merged.cooldownReason;
+		delete merged.probeDue;
+		delete merged.probeLease;
+	}
+	if (patch.probed) {
+		delete merged.probeDue;
+		delete merged.probeLease;
 	}
 	if (patch.cooldownUntil !== undefined && (merged.cooldownUntil ?? 0) < patch.cooldownUntil) {
 		merged.cooldownUntil = patch.cooldownUntil;
 		merged.cooldownReason = patch.cooldownReason;
+		// Its end is probed by one request before the pool piles on.
+		merged.probeDue = patch.cooldownUntil;
+		delete merged.probeLease;
 	}
 	if (merged.cooldownUntil !== undefined && merged.cooldownUntil <= now) {
 		delete merged.cooldownUntil;

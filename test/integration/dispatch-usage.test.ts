@@ -158,3 +158,47 @@ describe("long cooldowns", () => {
 		expect((await harness.ask("again")).text).toBe("Hello from acct-a.");
 	});
 });
+
+describe("the end of a cooldown", () => {
+	it("one process probes the account; the others route elsewhere, or wait, until the probe is settled", async () => {
+		harness = await startHarness({
+			accounts: [usedAccount("acct-a", 10, 1), usedAccount("acct-b", 10, 100)],
+			supervisor: { activation: { probeLeaseMs: 30_000 } },
+		});
+		const { store, supervisor, fake } = harness;
+		// acct-a's cooldown ended a moment ago, and another process holds its probe lease.
+		const now = Date.now();
+		await store.update((data) => {
+			data.state["acct-a"] = {
+				...data.state["acct-a"],
+				probeDue: now - 1,
+				probeLease: { owner: "another-process", until: now + 60_000 },
+			};
+		});
+		await eventually(() => expect(supervisor.choose(undefined, new Set())?.id).toBe("acct-b"));
+		expect((await harness.ask("hi")).text).toBe("Hello from acct-b.");
+		// The other process's probe succeeded: acct-a (its week resets sooner) is routed to again.
+		await store.update((data) => {
+			const { probeDue: _due, probeLease: _lease, ...rest } = data.state["acct-a"]!;
+			data.state["acct-a"] = rest;
+		});
+		await eventually(() => expect(supervisor.choose(undefined, new Set())?.id).toBe("acct-a"));
+		expect((await harness.ask("again")).text).toBe("Hello from acct-a.");
+		expect(responseAccounts(fake)).toEqual(["acct-b", "acct-a"]);
+	});
+
+	it("with no lease held, the first request takes it, and its success ends the probation in the store", async () => {
+		harness = await startHarness({ accounts: [usedAccount("acct-a", 10, 1)] });
+		const { store } = harness;
+		await store.update((data) => {
+			data.state["acct-a"] = { ...data.state["acct-a"], probeDue: Date.now() - 1 };
+		});
+		await eventually(async () => expect((await store.read()).state["acct-a"]?.probeDue).toBeDefined());
+		expect((await harness.ask("hi")).text).toBe("Hello from acct-a.");
+		await eventually(async () => {
+			const state = (await store.read()).state["acct-a"];
+			expect(state?.probeDue).toBeUndefined();
+			expect(state?.probeLease).toBeUndefined();
+		});
+	});
+});
