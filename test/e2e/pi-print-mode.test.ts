@@ -33,6 +33,36 @@ describe.concurrent("pi -p with pi-dispatch", () => {
 		expect(result.exitAfterOutputMs).toBeLessThan(2000);
 	});
 
+	it("serves on credits when every plan quota is spent, and not with PI_DISPATCH_CREDITS=never", async ({ world }) => {
+		const full = { usedPercent: 100, windowMinutes: 43_200, resetsInSeconds: 86_400 };
+		await world.seed(
+			[
+				{
+					accountId: "acct-a",
+					plan: "free",
+					primary: full,
+					secondary: null,
+					credits: { hasCredits: true, balance: "9.5" },
+				},
+				{ accountId: "acct-b", primary: full },
+			],
+			["alpha", "beta"],
+		);
+		const served = await runPrint(world, "say hi");
+		expect(served.stdout).toBe("Hello from acct-a.\n");
+		expect(served.code).toBe(0);
+		expectOneLineErrors(world, served);
+
+		world.env.PI_DISPATCH_CREDITS = "never";
+		const refused = await runPrint(world, "say hi");
+		expect(refused.code).not.toBe(0);
+		expect(refused.stderr).toMatch(/alpha/);
+		expectOneLineErrors(world, refused);
+		// alpha, known to be on credits, gets no request; beta (usage unknown so far) meets its 429.
+		const asked = world.fake.requests.filter((r) => r.route === "responses").map((r) => r.accountId);
+		expect(asked.filter((id) => id === "acct-a")).toHaveLength(1);
+	});
+
 	for (const transport of ["sse", "websocket", "auto"]) {
 		it(`exits right after answering over ${transport}, with the actors' first usage polls still running`, async ({
 			world,
