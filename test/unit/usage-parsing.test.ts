@@ -7,6 +7,13 @@ import { isOnCredits, isUsageExhausted, longestWindow, shortestWindow } from "..
 const NOW = 1_800_000_000_000;
 const RESET = 1_800_500_000;
 
+/** The per-model limit `codex_bengalfox` as parsed: one 5-hour window. */
+const bengalfox = (name: string, usedPercent: number) => ({
+	id: "codex_bengalfox",
+	name,
+	primary: { usedPercent, windowMinutes: 300, resetsAt: RESET * 1000 },
+});
+
 /** Live Free-plan headers (icebear0828/codex-proxy#65): weekly as primary, an empty secondary. */
 const FREE_HEADERS: Record<string, string> = {
 	"x-codex-plan-type": "free",
@@ -70,13 +77,7 @@ describe("usageFromHeaders", () => {
 			NOW,
 		);
 		expect(usage?.activeLimit).toBe("codex_bengalfox");
-		expect(usage?.limits).toEqual([
-			{
-				id: "codex_bengalfox",
-				name: "gpt-5.3-codex-spark",
-				primary: { usedPercent: 100, windowMinutes: 300, resetsAt: RESET * 1000 },
-			},
-		]);
+		expect(usage?.limits).toEqual([bengalfox("gpt-5.3-codex-spark", 100)]);
 		// The per-model family's full window does not exhaust the account.
 		expect(isUsageExhausted(usage)).toBe(false);
 	});
@@ -159,13 +160,7 @@ describe("usageFromWhamResponse", () => {
 			NOW,
 		);
 		expect(usage?.refused).toBe("spend control reached");
-		expect(usage?.limits).toEqual([
-			{
-				id: "codex_bengalfox",
-				name: "GPT-5.3-Codex-Spark",
-				primary: { usedPercent: 30, windowMinutes: 300, resetsAt: RESET * 1000 },
-			},
-		]);
+		expect(usage?.limits).toEqual([bengalfox("GPT-5.3-Codex-Spark", 30)]);
 	});
 });
 
