@@ -140,6 +140,7 @@ export class Dispatcher {
 				return;
 			}
 			tried.add(choice.id);
+			this.#supervisor.noteFailed(choice.id);
 			lastDetail = outcome.detail ?? lastDetail;
 			failures.set(choice.id, outcome.reason);
 			pending = {

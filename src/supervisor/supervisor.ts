@@ -237,6 +237,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 	 * that fails over and quits still leaves it for the next one). The actor confirms and times it.
 	 */
 	learnExhausted(accountId: string, until: number, reason: string, guessed = false): void {
+		this.#probesHeld.delete(accountId);
 		this.markExhausted(accountId, until, guessed);
 		this.#share(accountId, { cooldownUntil: until, cooldownReason: reason });
 	}
@@ -272,6 +273,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 		if (granted) this.#probesHeld.set(accountId, until);
 		else this.#probeWaits.set(accountId, this.#probesHeld.get(accountId) ?? until);
 		return granted;
+	}
+
+	/** A request this process sent to the account failed: a probe it held there is settled (and may be taken again). */
+	noteFailed(accountId: string): void {
+		this.#probesHeld.delete(accountId);
 	}
 
 	/** The account served: no probe is due on it any more, here and in the store. */

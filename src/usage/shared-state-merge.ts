@@ -1,5 +1,8 @@
 import type { SharedAccountState } from "../store/account-record.ts";
 
+/** Cooldowns at least this long end with a probe (one request in the pool before the rest). */
+export const PROBE_MIN_COOLDOWN_MS = 60_000;
+
 /**
  * A change to an account's shared state. `retractCooldownUpTo`: the service showed the account
  * serving again (a success, or a usage re-check with room: an early reset, bought credits), so a
@@ -35,8 +38,9 @@ export function mergeSharedState(
 	if (patch.cooldownUntil !== undefined && (merged.cooldownUntil ?? 0) < patch.cooldownUntil) {
 		merged.cooldownUntil = patch.cooldownUntil;
 		merged.cooldownReason = patch.cooldownReason;
-		// Its end is probed by one request before the pool piles on.
-		merged.probeDue = patch.cooldownUntil;
+		// The end of a real bench is probed by one request before the pool piles on; a throttle of
+		// seconds is not worth a store write per request.
+		if (patch.cooldownUntil - now >= PROBE_MIN_COOLDOWN_MS) merged.probeDue = patch.cooldownUntil;
 		delete merged.probeLease;
 	}
 	if (merged.cooldownUntil !== undefined && merged.cooldownUntil <= now) {

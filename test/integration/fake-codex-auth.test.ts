@@ -52,8 +52,11 @@ describe("GET /backend-api/wham/usage", () => {
 			email: "alice@example.test",
 			plan_type: "plus",
 			rate_limit: { allowed: false, limit_reached: true },
-			credits: { has_credits: false, unlimited: false, balance: "0" },
+			// Live balances are often empty (icebear0828/codex-proxy#65).
+			credits: { has_credits: false, unlimited: false, balance: "" },
 			rate_limit_reached_type: { type: "rate_limit_reached" },
+			spend_control: { reached: false },
+			additional_rate_limits: null,
 		});
 		expect(body.rate_limit.primary_window).toMatchObject({ used_percent: 42, limit_window_seconds: 18000 });
 		const weekly = body.rate_limit.secondary_window;

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { AccountStore } from "../../src/store/account-store.ts";
 import { claimProbe } from "../../src/supervisor/probe-lease.ts";
-import { mergeSharedState } from "../../src/usage/shared-state-merge.ts";
+import { mergeSharedState, PROBE_MIN_COOLDOWN_MS } from "../../src/usage/shared-state-merge.ts";
 
 const NOW = 1_800_000_000_000;
 
@@ -15,18 +15,17 @@ describe("probe at a cooldown's end", () => {
 	});
 
 	it("a cooldown written to the store makes its end a probe; a success or a retraction ends it", () => {
-		const cooled = mergeSharedState(
-			undefined,
-			{ cooldownUntil: NOW + 10, cooldownReason: "usage_limit_reached" },
-			NOW,
-		);
-		expect(cooled.probeDue).toBe(NOW + 10);
+		const END = NOW + PROBE_MIN_COOLDOWN_MS;
+		const cooled = mergeSharedState(undefined, { cooldownUntil: END, cooldownReason: "usage_limit_reached" }, NOW);
+		expect(cooled.probeDue).toBe(END);
 		// The cooldown itself is dropped once over; the probe stays due.
-		const over = mergeSharedState(cooled, {}, NOW + 20);
-		expect(over).toEqual({ probeDue: NOW + 10 });
-		expect(
-			mergeSharedState({ ...over, probeLease: { owner: "p", until: NOW + 50 } }, { probed: true }, NOW + 20),
-		).toEqual({});
+		const over = mergeSharedState(cooled, {}, END + 1);
+		expect(over).toEqual({ probeDue: END });
+		const leased = { ...over, probeLease: { owner: "p", until: END + 50 } };
+		expect(mergeSharedState(leased, { probed: true }, END + 1)).toEqual({});
+		expect(mergeSharedState({ ...cooled, ...leased }, { retractCooldownUpTo: END }, NOW)).toEqual({});
+		// A throttle of seconds is not probed.
+		expect(mergeSharedState(undefined, { cooldownUntil: NOW + 5000 }, NOW).probeDue).toBeUndefined();
 	});
 
 	it("gives the probe lease to one process at a time, and to another once it lapses", async () => {
