@@ -5,7 +5,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { type AuthEndpoints, defaultAuthEndpoints } from "./auth/auth-endpoints.ts";
-import type { CreditsPolicy } from "./supervisor/selection-policy.ts";
+import type { CreditsPolicy } from "./store/account-record.ts";
 
 export const DEFAULT_CODEX_BASE_URL = "https://chatgpt.com/backend-api";
 
@@ -17,7 +17,7 @@ export interface DispatchConfig {
 	auth: AuthEndpoints;
 	/** pi-ai's transport for Codex requests (`PI_DISPATCH_TRANSPORT`); default "sse". */
 	transport?: CodexTransport;
-	/** `PI_DISPATCH_CREDITS`: `never` keeps pi-dispatch from spending credits; default `last-resort`. */
+	/** `PI_DISPATCH_CREDITS` (`never` / `last-resort`): overrides the pool's setting in this process. */
 	credits?: CreditsPolicy;
 }
 
@@ -27,8 +27,10 @@ function transportFrom(value: string | undefined): CodexTransport {
 	return value === "websocket" || value === "auto" ? value : "sse";
 }
 
-function creditsFrom(value: string | undefined): CreditsPolicy {
-	return value?.trim().toLowerCase() === "never" ? "never" : "last-resort";
+/** `PI_DISPATCH_CREDITS` overrides the pool's setting for this process; unset, the pool decides. */
+function creditsFrom(value: string | undefined): { credits?: CreditsPolicy } {
+	const policy = value?.trim().toLowerCase();
+	return policy === "never" || policy === "last-resort" ? { credits: policy } : {};
 }
 
 export function piAgentDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -43,6 +45,6 @@ export function resolveConfig(env: NodeJS.ProcessEnv = process.env): DispatchCon
 		...(override ? { baseUrlOverride: override } : {}),
 		auth: defaultAuthEndpoints(env),
 		transport: transportFrom(env.PI_DISPATCH_TRANSPORT),
-		credits: creditsFrom(env.PI_DISPATCH_CREDITS),
+		...creditsFrom(env.PI_DISPATCH_CREDITS),
 	};
 }

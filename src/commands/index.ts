@@ -1,5 +1,6 @@
 /** The slash commands pi-dispatch registers, by name. */
 import type { DispatchCommand } from "./command-env.ts";
+import { creditsCommand } from "./credits.ts";
 import { importCommand } from "./import.ts";
 import { loginCommand } from "./login.ts";
 import { removeCommand } from "./remove.ts";
@@ -12,6 +13,7 @@ export const COMMANDS: DispatchCommand[] = [
 	loginCommand(),
 	useCommand(),
 	statusCommand(),
+	creditsCommand(),
 	removeCommand(),
 	importCommand(),
 ];

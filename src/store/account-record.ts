@@ -50,7 +50,20 @@ export interface SharedAccountState {
 	pollLease?: { owner: string; until: number };
 }
 
+/**
+ * When an account past its plan quota may serve on its credits: `last-resort` (default) only when no
+ * account has plan quota left; `never`: pi-dispatch spends no credits.
+ */
+export type CreditsPolicy = "last-resort" | "never";
+
+/** Settings of the whole pool: every pi process sharing it agrees on them. */
+export interface PoolSettings {
+	credits?: CreditsPolicy;
+}
+
 export interface StoreData {
+	/** Kept in the database's meta table; absent when nothing was ever set. */
+	settings?: PoolSettings;
 	accounts: AccountRecord[];
 	/** Keyed by account id. */
 	state: Record<string, SharedAccountState>;

@@ -157,7 +157,12 @@ export function readData(db: Database): StoreData | string {
 		if (value === undefined) return `state[${JSON.stringify(row.id).slice(0, 80)}] is not valid JSON`;
 		state[row.id] = value;
 	}
-	const data = { accounts, state };
+	const settingsRow = db.prepare("SELECT value FROM meta WHERE key = 'settings'").get() as
+		| { value: string }
+		| undefined;
+	const settings = settingsRow ? parse(settingsRow.value) : undefined;
+	if (settingsRow && (settings === null || typeof settings !== "object")) return "settings is not a JSON object";
+	const data = { accounts, state, ...(settings ? { settings } : {}) };
 	const problem = storeDataProblem(data);
 	if (problem) return problem;
 	for (const [i, row] of accountRows.entries()) {
@@ -201,6 +206,12 @@ export function writeData(db: Database, after: StoreData, before: StoreData): bo
 		const json = JSON.stringify(value);
 		if (before.state[id] !== undefined && JSON.stringify(before.state[id]) === json) continue;
 		upsertState.run(id, json);
+		changed = true;
+	}
+	const settings = after.settings === undefined ? undefined : JSON.stringify(after.settings);
+	if (settings !== (before.settings === undefined ? undefined : JSON.stringify(before.settings))) {
+		if (settings === undefined) db.prepare("DELETE FROM meta WHERE key = 'settings'").run();
+		else db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('settings', ?)").run(settings);
 		changed = true;
 	}
 	const deleteState = db.prepare("DELETE FROM state WHERE id = ?");

@@ -116,6 +116,13 @@ function stateProblem(value: unknown, where: string): string | undefined {
 export function storeDataProblem(value: Obj): string | undefined {
 	if (!Array.isArray(value.accounts)) return "accounts must be an array";
 	if (!isObject(value.state)) return "state must be an object";
+	if (value.settings !== undefined) {
+		if (!isObject(value.settings)) return "settings must be an object";
+		const credits = value.settings.credits;
+		if (credits !== undefined && credits !== "never" && credits !== "last-resort") {
+			return 'settings.credits must be "never" or "last-resort"';
+		}
+	}
 	const seen = new Set<string>();
 	for (const [i, account] of value.accounts.entries()) {
 		const problem = accountProblem(account, `accounts[${i}]`);

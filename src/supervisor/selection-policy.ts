@@ -1,4 +1,5 @@
 import type { ActorState } from "../protocol/messages.ts";
+import type { CreditsPolicy } from "../store/account-record.ts";
 import {
 	exhaustedUntil,
 	isOnCredits,
@@ -27,11 +28,7 @@ export interface Choice {
 	onCredits?: boolean;
 }
 
-/**
- * When an account whose plan quota is spent may serve on its credits: `last-resort` (default) only
- * when no account has plan quota left; `never`: credits are not spent by pi-dispatch.
- */
-export type CreditsPolicy = "last-resort" | "never";
+export type { CreditsPolicy };
 
 export interface ChoiceInput {
 	candidates: readonly Candidate[];

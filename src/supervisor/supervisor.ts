@@ -11,7 +11,13 @@ import { LRUCache } from "lru-cache";
 import PQueue from "p-queue";
 import { describeError } from "../errors.ts";
 import type { ActorConfig, ActorSnapshot } from "../protocol/messages.ts";
-import type { AccountRecord, SharedAccountState, StoreData } from "../store/account-record.ts";
+import type {
+	AccountRecord,
+	CreditsPolicy,
+	PoolSettings,
+	SharedAccountState,
+	StoreData,
+} from "../store/account-record.ts";
 import { AccountStore } from "../store/account-store.ts";
 import { mergeSharedState, type SharedPatch } from "../usage/shared-state-merge.ts";
 import { exhaustedUntil } from "../usage/usage-snapshot.ts";
@@ -77,6 +83,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 	readonly #actors = new Map<string, ActorHandle>();
 	#records = new Map<string, AccountRecord>();
 	#shared: Record<string, SharedAccountState> = {};
+	/** The pool's settings, as last read from the store. */
+	#settings: PoolSettings = {};
 	/** Cooldowns learnt here before the actor confirms them, so concurrent routing skips at once. */
 	/** Probe leases refused here: account id → until when another process probes it. */
 	readonly #probeWaits = new Map<string, number>();
@@ -199,7 +207,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 			...(sticky ? { sticky } : {}),
 			exclude,
 			...(limit ? { limit } : {}),
-			...(this.options.credits ? { credits: this.options.credits } : {}),
+			credits: this.creditsPolicy(),
 			...(this.options.random ? { random: this.options.random } : {}),
 		});
 		if (choice && sessionKey) this.#sticky.set(sessionKey, choice.id);
@@ -255,6 +263,25 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 	/** An answer for `model` named the limit it counts against. */
 	learnModelLimit(accountId: string, model: string, limit: string): void {
 		if (this.#limits.learnModel(model, limit)) this.#share(accountId, { limitModels: { [model]: limit } });
+	}
+
+	/** Whether accounts past their plan quota may serve on credits: this process's override, else the pool's setting. */
+	creditsPolicy(): CreditsPolicy {
+		return this.options.credits ?? this.#settings.credits ?? "last-resort";
+	}
+
+	/** Where `creditsPolicy` comes from. */
+	creditsPolicySource(): "environment" | "pool" | "default" {
+		if (this.options.credits) return "environment";
+		return this.#settings.credits ? "pool" : "default";
+	}
+
+	/** Sets the pool's credits policy in the store: every process sharing the pool follows it. */
+	async setCreditsPolicy(policy: CreditsPolicy): Promise<void> {
+		await this.store.update((data) => {
+			data.settings = { ...data.settings, credits: policy };
+		});
+		this.#settings = { ...this.#settings, credits: policy };
 	}
 
 	/**
@@ -339,7 +366,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 			// What this request met on the account, else why the policy skips it.
 			const reason =
 				failures.get(a.id) ??
-				unavailableReason({ ...a.snapshot, id: a.id }, now, this.options.credits) ??
+				unavailableReason({ ...a.snapshot, id: a.id }, now, this.creditsPolicy()) ??
 				"not tried";
 			const until = Math.max(a.snapshot.cooldownUntil ?? 0, exhaustedUntil(a.snapshot.usage) ?? 0);
 			if (reason === "exhausted") anyExhausted = true;
@@ -382,6 +409,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 	// -------------------------------------------------------------------------------------------
 
 	#apply(data: StoreData): void {
+		this.#settings = data.settings ?? {};
 		const seen = new Set<string>();
 		for (const record of data.accounts) {
 			seen.add(record.id);
