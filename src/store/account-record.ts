@@ -35,6 +35,10 @@ export interface SharedAccountState {
 	 * taken with `update()` as compare-and-set, so one process polls and the others read the result.
 	 */
 	pollLease?: { owner: string; until: number };
+	/** Models this account's plan refused (400 "not supported … with a ChatGPT account"): model id → until, epoch ms. */
+	modelRefusals?: Record<string, number>;
+	/** A stream of this account broke off after content: other accounts are preferred until then (epoch ms). */
+	degradedUntil?: number;
 }
 
 export interface StoreData {

@@ -75,7 +75,14 @@ function stateProblem(value: unknown, where: string): string | undefined {
 	if (!isObject(value)) return `${where} must be an object`;
 	const top = firstProblem(
 		value,
-		{ cooldownUntil: "number?", cooldownReason: "string?", usage: "object?", pollLease: "object?" },
+		{
+			cooldownUntil: "number?",
+			cooldownReason: "string?",
+			usage: "object?",
+			pollLease: "object?",
+			modelRefusals: "object?",
+			degradedUntil: "number?",
+		},
 		where,
 	);
 	if (top) return top;

@@ -233,42 +233,46 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 		this.#share(accountId, { cooldownUntil: until, cooldownReason: reason });
 	}
 
-	/** The account's plan refused `modelId` (400 "not supported … with a ChatGPT account"): skipped for it a while. */
+	/**
+	 * The account's plan refused `modelId` (400 "not supported … with a ChatGPT account"): skipped for
+	 * that model a while, here at once and by every process through the pool.
+	 */
 	refuseModel(accountId: string, modelId: string, forMs = MODEL_REFUSAL_MS): void {
-		this.#modelRefusals.set(`${accountId}\n${modelId}`, Date.now() + forMs);
+		const until = Date.now() + forMs;
+		this.#modelRefusals.set(`${accountId}\n${modelId}`, until);
+		this.#share(accountId, { modelRefusals: { [modelId]: until } });
 	}
 
 	/** Accounts whose plan refused `modelId` lately. */
 	refusedModel(modelId: string): string[] {
-		return this.#liveKeys(this.#modelRefusals)
-			.filter((key) => key.endsWith(`\n${modelId}`))
-			.map((key) => key.slice(0, key.indexOf("\n")));
+		return [...this.#actors.keys()].filter((id) => this.refusedModelsOf(id).includes(modelId));
 	}
 
 	/** Models the account's plan refused lately (for /dispatch-status). */
 	refusedModelsOf(accountId: string): string[] {
-		return this.#liveKeys(this.#modelRefusals)
-			.filter((key) => key.startsWith(`${accountId}\n`))
-			.map((key) => key.slice(accountId.length + 1));
+		const now = Date.now();
+		const models = new Set<string>();
+		for (const [model, until] of Object.entries(this.#shared[accountId]?.modelRefusals ?? {})) {
+			if (until > now) models.add(model);
+		}
+		for (const [key, until] of this.#modelRefusals) {
+			if (until <= now) this.#modelRefusals.delete(key);
+			else if (key.startsWith(`${accountId}\n`)) models.add(key.slice(accountId.length + 1));
+		}
+		return [...models];
 	}
 
-	/** A stream broke off after content: other accounts are preferred until `until`. */
+	/** A stream broke off after content: other accounts are preferred until `until`, in every process. */
 	markDegraded(accountId: string, until: number): void {
 		this.#degraded.set(accountId, until);
+		this.#share(accountId, { degradedUntil: until });
 	}
 
 	degradedAccounts(): string[] {
-		return this.#liveKeys(this.#degraded);
-	}
-
-	#liveKeys(map: Map<string, number>): string[] {
 		const now = Date.now();
-		const live: string[] = [];
-		for (const [key, until] of map) {
-			if (until > now) live.push(key);
-			else map.delete(key);
-		}
-		return live;
+		return [...this.#actors.keys()].filter(
+			(id) => (this.#degraded.get(id) ?? 0) > now || (this.#shared[id]?.degradedUntil ?? 0) > now,
+		);
 	}
 
 	pin(sessionKey: string, accountId: string): void {

@@ -54,6 +54,9 @@ describe.concurrent("pi -p and account-level refusals", () => {
 
 		world.fake.setFault("acct-b", { kind: "model-not-supported" });
 		const refused = await runPrint(world, "say hi");
+		// The pool remembered free's refusal: this process did not ask it again.
+		const asked = world.fake.requests.filter((r) => r.route === "responses").map((r) => r.accountId);
+		expect(asked).toEqual(["acct-a", "acct-b", "acct-b"]);
 		expect(refused.code).not.toBe(0);
 		expect(refused.stdout).toBe("");
 		expect(refused.stderr).toContain(`free: model not on this plan (${MODEL_ID})`);

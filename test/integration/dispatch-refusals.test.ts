@@ -85,8 +85,10 @@ describe("account-level refusals move the request on", () => {
 		await harness.ask("again", { sessionId: "s2" });
 		expect(responseAccounts(fake)).toEqual(["acct-free", "acct-plus", "acct-plus"]);
 		expect(stateOf(harness, "acct-free")).toContain(`model not on this plan: ${TEST_MODEL_ID}`);
-		// The account itself is not cooled down: other models still go there.
-		expect((await harness.store.read()).state["acct-free"]?.cooldownUntil).toBeUndefined();
+		// The account itself is not cooled down (other models still go there); the pool holds the refusal.
+		const shared = (await harness.store.read()).state["acct-free"];
+		expect(shared?.cooldownUntil).toBeUndefined();
+		expect(Object.keys(shared?.modelRefusals ?? {})).toEqual([TEST_MODEL_ID]);
 
 		fake.setFault("acct-plus", { kind: "model-not-supported" });
 		const refused = await harness.ask("once more", { sessionId: "s3" });
@@ -187,6 +189,9 @@ describe("a stream cut after content", () => {
 		expect(cut.message.stopReason).toBe("error");
 		expect(cut.message.errorMessage).toMatch(
 			/^\[acct-a\] stream broke off after content \(.+\); the next try avoids acct-a/,
+		);
+		await eventually(async () =>
+			expect((await harness!.store.read()).state["acct-a"]?.degradedUntil).toBeGreaterThan(Date.now()),
 		);
 		// pi's auto-retry: same session (sticky to acct-a), yet it goes to acct-b.
 		const retry = await harness.ask("hello", { sessionId: "s1" });
