@@ -11,8 +11,19 @@ export interface AccountCredentials {
 }
 
 export interface AccountRecord {
-	/** The `chatgpt_account_id` claim: the key that deduplicates accounts. */
+	/**
+	 * The pool's key: the `chatgpt_account_id` claim (the workspace) for the first login of a
+	 * workspace, the seat key for another seat of the same workspace.
+	 */
 	id: string;
+	/**
+	 * The login's seat, `chatgpt_account_user_id` (or `<chatgpt_user_id>__<chatgpt_account_id>`): two
+	 * seats of one Team/Business workspace are two accounts with their own limits. Absent in records
+	 * saved before seats were told apart; then read from the stored tokens (`recordSeat`).
+	 */
+	seat?: string;
+	/** `chatgpt_account_id` when it is not `id` (a second seat of a workspace). */
+	workspace?: string;
 	/** User-facing name, unique among accounts, 1..32 chars without whitespace. */
 	label: string;
 	email?: string;
@@ -45,4 +56,9 @@ export interface StoreData {
 	accounts: AccountRecord[];
 	/** Keyed by account id. */
 	state: Record<string, SharedAccountState>;
+}
+
+/** The workspace (`chatgpt_account_id`) a record's tokens act for: sent as `chatgpt-account-id`. */
+export function recordWorkspace(record: Pick<AccountRecord, "id" | "workspace">): string {
+	return record.workspace ?? record.id;
 }

@@ -51,6 +51,8 @@ function accountProblem(value: unknown, where: string): string | undefined {
 			label: "nonempty",
 			email: "string?",
 			plan: "string?",
+			seat: "string?",
+			workspace: "string?",
 			credentials: "object",
 			addedAt: "number",
 			updatedAt: "number",

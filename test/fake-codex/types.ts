@@ -8,8 +8,13 @@ export interface WindowInit {
 }
 
 export interface FakeAccountInit {
-	/** chatgpt_account_id */
+	/** The fake's key for this login; also its chatgpt_account_id unless `workspaceId` is set. */
 	accountId: string;
+	/**
+	 * chatgpt_account_id when several logins share one Team/Business workspace (each its own seat,
+	 * user and limits; codex-rs token_data.rs: the claim is the workspace id).
+	 */
+	workspaceId?: string;
 	email?: string;
 	/** Default "plus". */
 	plan?: string;
