@@ -3,24 +3,31 @@
  * offer move the request to another account before the first token, and the status says why.
  */
 import { describe, expect } from "vitest";
-import { itWithWorld, MODEL, runPrint, seenUsage } from "./helpers/pi-world.ts";
+import { itWithWorld, MODEL, type PiWorld, runPrint, seenUsage } from "./helpers/pi-world.ts";
 
 /** The model id as the service sees it (pi names it `provider/id`). */
 const MODEL_ID = MODEL.slice(MODEL.indexOf("/") + 1);
 
 const it = itWithWorld;
+
+/** acct-a and acct-b; acct-a's week resets soonest, so the policy tries it first. */
+async function seedTwo(world: PiWorld, labels: [string, string], planOfFirst?: string): Promise<void> {
+	await world.seed(
+		[{ accountId: "acct-a", ...(planOfFirst ? { plan: planOfFirst } : {}) }, { accountId: "acct-b" }],
+		labels,
+	);
+	await world.store.update((data) => {
+		data.state["acct-a"] = { usage: seenUsage(10, 1 * DAY) };
+		data.state["acct-b"] = { usage: seenUsage(20, 6 * DAY) };
+	});
+}
 const DAY = 86_400_000;
 
 describe.concurrent("pi -p and account-level refusals", () => {
 	it("a deactivated workspace: the request moves on, the pool remembers it, the status names it", async ({
 		world,
 	}) => {
-		await world.seed([{ accountId: "acct-a" }, { accountId: "acct-b" }], ["alpha", "beta"]);
-		// alpha's week resets soonest, so the policy tries it first.
-		await world.store.update((data) => {
-			data.state["acct-a"] = { usage: seenUsage(10, 1 * DAY) };
-			data.state["acct-b"] = { usage: seenUsage(20, 6 * DAY) };
-		});
+		await seedTwo(world, ["alpha", "beta"]);
 		world.fake.setFault("acct-a", { kind: "deactivated-workspace" });
 		const first = await runPrint(world, "say hi");
 		expect(first.code).toBe(0);
@@ -41,11 +48,7 @@ describe.concurrent("pi -p and account-level refusals", () => {
 	it("a model the plan refuses: served by another account; refused by all, one error naming each", async ({
 		world,
 	}) => {
-		await world.seed([{ accountId: "acct-a", plan: "free" }, { accountId: "acct-b" }], ["free", "plus"]);
-		await world.store.update((data) => {
-			data.state["acct-a"] = { usage: seenUsage(10, 1 * DAY) };
-			data.state["acct-b"] = { usage: seenUsage(20, 6 * DAY) };
-		});
+		await seedTwo(world, ["free", "plus"], "free");
 		world.fake.setFault("acct-a", { kind: "model-not-supported" });
 		const served = await runPrint(world, "say hi");
 		expect(served.code).toBe(0);

@@ -1,6 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { renderStatusTable } from "../../src/commands/status-table.ts";
-import { type Harness, responseAccounts, startHarness, TEST_MODEL_ID } from "../helpers/dispatch-harness.ts";
+import type { SharedAccountState } from "../../src/store/account-record.ts";
+import type { Fault } from "../fake-codex/index.ts";
+import {
+	freshAccount,
+	type Harness,
+	responseAccounts,
+	startHarness,
+	TEST_MODEL_ID,
+} from "../helpers/dispatch-harness.ts";
 import { eventually } from "../helpers/eventually.ts";
 
 let harness: Harness | undefined;
@@ -9,10 +17,28 @@ afterEach(async () => {
 	harness = undefined;
 });
 
-const fresh = (accountId: string) => ({
-	accountId,
-	primary: { usedPercent: 0, windowMinutes: 300, resetsInSeconds: 3600 },
-});
+const fresh = freshAccount;
+
+/** Two fresh accounts; acct-a (tried first) answers with `fault`, acct-b serves. */
+async function servedByBAfter(fault: Fault): Promise<Harness> {
+	const h = await startHarness({ accounts: [fresh("acct-a"), fresh("acct-b")] });
+	harness = h;
+	h.fake.setFault("acct-a", fault);
+	const result = await h.ask("hello");
+	expect(result.text).toBe("Hello from acct-b.");
+	return h;
+}
+
+/** What the pool holds about an account, once `check` passes on it. */
+async function sharedEventually(h: Harness, id: string, check: (shared: SharedAccountState | undefined) => void) {
+	await eventually(async () => check((await h.store.read()).state[id]));
+}
+
+/** A cooldown of `ms` from a moment between `before` and now. */
+function expectCooldownFor(shared: SharedAccountState | undefined, before: number, ms: number): void {
+	expect(shared?.cooldownUntil).toBeGreaterThanOrEqual(before + ms);
+	expect(shared?.cooldownUntil).toBeLessThanOrEqual(Date.now() + ms);
+}
 
 function stateOf(h: Harness, label: string): string {
 	const lines = renderStatusTable({
@@ -53,13 +79,8 @@ describe("account-level refusals move the request on", () => {
 	});
 
 	it("a 403 with an empty body moves on, and marks the account once another account serves", async () => {
-		harness = await startHarness({ accounts: [fresh("acct-a"), fresh("acct-b")] });
-		harness.fake.setFault("acct-a", { kind: "forbidden", body: "empty" });
-		const result = await harness.ask("hello");
-		expect(result.text).toBe("Hello from acct-b.");
-		await eventually(async () =>
-			expect((await harness!.store.read()).state["acct-a"]?.cooldownReason).toBe("refused access (403)"),
-		);
+		const h = await servedByBAfter({ kind: "forbidden", body: "empty" });
+		await sharedEventually(h, "acct-a", (shared) => expect(shared?.cooldownReason).toBe("refused access (403)"));
 	});
 
 	it("a Cloudflare 403 on every account marks none of them (it is not about the account)", async () => {
@@ -112,54 +133,29 @@ describe("stream failures are classified by their code", () => {
 	);
 
 	it("usage_not_included in the stream marks the account (plan has no Codex) and moves on", async () => {
-		harness = await startHarness({ accounts: [fresh("acct-a"), fresh("acct-b")] });
-		harness.fake.setFault("acct-a", {
-			kind: "response-failed",
-			code: "usage_not_included",
-			message: "Not included.",
-		});
-		const result = await harness.ask("hello");
-		expect(result.text).toBe("Hello from acct-b.");
-		await eventually(async () =>
-			expect((await harness!.store.read()).state["acct-a"]?.cooldownReason).toBe("plan has no Codex"),
-		);
+		const h = await servedByBAfter({ kind: "response-failed", code: "usage_not_included", message: "Not included." });
+		await sharedEventually(h, "acct-a", (shared) => expect(shared?.cooldownReason).toBe("plan has no Codex"));
 	});
 
 	it("rate_limit_exceeded in the stream cools the account down for the delay it names, not 15 minutes", async () => {
-		harness = await startHarness({ accounts: [fresh("acct-a"), fresh("acct-b")] });
-		harness.fake.setFault("acct-a", {
+		const before = Date.now();
+		const h = await servedByBAfter({
 			kind: "response-failed",
 			code: "rate_limit_exceeded",
 			message: "Rate limit reached for gpt-5 on tokens per min. Please try again in 20s.",
 		});
-		const before = Date.now();
-		const result = await harness.ask("hello");
-		expect(result.text).toBe("Hello from acct-b.");
-		await eventually(async () => {
-			const until = (await harness!.store.read()).state["acct-a"]?.cooldownUntil;
-			expect(until).toBeGreaterThanOrEqual(before + 20_000);
-			expect(until).toBeLessThanOrEqual(Date.now() + 20_000);
-		});
+		await sharedEventually(h, "acct-a", (shared) => expectCooldownFor(shared, before, 20_000));
 	});
 
 	it("an HTTP 429 rate limit without retry-after takes the delay from its message", async () => {
-		harness = await startHarness({ accounts: [fresh("acct-a"), fresh("acct-b")] });
-		harness.fake.setFault("acct-a", { kind: "rate-limit", retryAfterSeconds: 7, withoutRetryAfter: true });
 		const before = Date.now();
-		await harness.ask("hello");
-		await eventually(async () => {
-			const until = (await harness!.store.read()).state["acct-a"]?.cooldownUntil;
-			expect(until).toBeGreaterThanOrEqual(before + 7000);
-			expect(until).toBeLessThanOrEqual(Date.now() + 7000);
-		});
+		const h = await servedByBAfter({ kind: "rate-limit", retryAfterSeconds: 7, withoutRetryAfter: true });
+		await sharedEventually(h, "acct-a", (shared) => expectCooldownFor(shared, before, 7000));
 	});
 
 	it("server_is_overloaded moves on without a cooldown", async () => {
-		harness = await startHarness({ accounts: [fresh("acct-a"), fresh("acct-b")] });
-		harness.fake.setFault("acct-a", { kind: "response-failed", code: "server_is_overloaded", message: "Busy." });
-		const result = await harness.ask("hello");
-		expect(result.text).toBe("Hello from acct-b.");
-		expect((await harness.store.read()).state["acct-a"]?.cooldownUntil).toBeUndefined();
+		const h = await servedByBAfter({ kind: "response-failed", code: "server_is_overloaded", message: "Busy." });
+		expect((await h.store.read()).state["acct-a"]?.cooldownUntil).toBeUndefined();
 	});
 
 	it("invalid_encrypted_content with a null code resends without encrypted reasoning", async () => {
