@@ -96,7 +96,13 @@ function watchingFailures(response: Response, observation: Observation): Respons
 	const decoder = new TextDecoder();
 	let line = "";
 	const scan = (text: string): void => {
-		const lines = (line + text).split("\n");
+		const joined = line + text;
+		// The healthy path: no failure event can be in here, keep only the unfinished line.
+		if (!joined.includes("failed") && !joined.includes('"error"')) {
+			line = joined.slice(joined.lastIndexOf("\n") + 1);
+			return;
+		}
+		const lines = joined.split("\n");
 		line = lines.pop() ?? "";
 		for (const candidate of lines) {
 			if (candidate.startsWith("data:") && /"(?:response\.failed|error)"/.test(candidate)) {
