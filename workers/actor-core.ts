@@ -274,9 +274,11 @@ export class AccountActor {
 			observation.status >= 400
 				? classifyFailure(observation.status, observation.headers, observation.errorBody, now)
 				: undefined;
-		if (failure?.kind === "exhausted" || isUsageExhausted(usage)) {
+		const cools = failure?.kind === "exhausted" || failure?.kind === "account-refused";
+		if (cools || isUsageExhausted(usage)) {
 			const known = failure?.resetsAt ?? exhaustedUntil(usage);
-			this.#coolDown(known ?? now + this.#config.fallbackCooldownMs, failure?.code ?? "usage window full", !known);
+			const reason = failure?.reason ?? failure?.code ?? "usage window full";
+			this.#coolDown(known ?? now + this.#config.fallbackCooldownMs, reason, !known);
 		} else if (failure) {
 			this.#noteError(`HTTP ${observation.status}${failure.code ? ` ${failure.code}` : ""}`);
 		}

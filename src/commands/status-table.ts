@@ -5,7 +5,7 @@
 import { formatLocalTime } from "../dispatch/user-messages.ts";
 import type { AccountView } from "../supervisor/supervisor.ts";
 import type { UsageWindow } from "../usage/usage-snapshot.ts";
-import { accountStanding, type SessionAccounts, standingText } from "./account-state.ts";
+import { type SessionAccounts, stateText } from "./account-state.ts";
 import { formatDuration, formatPercent, renderTable, safeOneLine } from "./text-format.ts";
 
 const HEADER = [
@@ -43,7 +43,7 @@ export function renderStatusTable(input: StatusTableInput): string[] {
 			view.label,
 			view.email ?? "-",
 			view.plan ?? usage?.planType ?? "-",
-			standingText(accountStanding(view, session, now), now),
+			stateText(view, session, now),
 			windowCell(usage?.primary, now),
 			windowCell(usage?.secondary, now),
 			usage ? `${formatDuration(now - usage.observedAt)} ago` : "-",

@@ -51,6 +51,8 @@ function accountProblem(value: unknown, where: string): string | undefined {
 			label: "nonempty",
 			email: "string?",
 			plan: "string?",
+			seat: "string?",
+			workspace: "string?",
 			credentials: "object",
 			addedAt: "number",
 			updatedAt: "number",
@@ -75,7 +77,14 @@ function stateProblem(value: unknown, where: string): string | undefined {
 	if (!isObject(value)) return `${where} must be an object`;
 	const top = firstProblem(
 		value,
-		{ cooldownUntil: "number?", cooldownReason: "string?", usage: "object?", pollLease: "object?" },
+		{
+			cooldownUntil: "number?",
+			cooldownReason: "string?",
+			usage: "object?",
+			pollLease: "object?",
+			modelRefusals: "object?",
+			degradedUntil: "number?",
+		},
 		where,
 	);
 	if (top) return top;
