@@ -282,14 +282,17 @@ export class AccountActor {
 				: undefined;
 		// A per-model limit's 429 spends that limit, not the account: the supervisor keeps it by limit,
 		// and the account serves its other models.
-		if (!perModel && (failure?.kind === "exhausted" || isUsageExhausted(usage))) {
+		const limitOnly = perModel && failure?.kind === "exhausted";
+		const cools = (failure?.kind === "exhausted" && !limitOnly) || failure?.kind === "account-refused";
+		if (cools || (!perModel && isUsageExhausted(usage))) {
 			const known = failure?.resetsAt ?? exhaustedUntil(usage);
-			this.#coolDown(known ?? now + this.#config.fallbackCooldownMs, failure?.code ?? "usage window full", !known);
+			const reason = failure?.reason ?? failure?.code ?? "usage window full";
+			this.#coolDown(known ?? now + this.#config.fallbackCooldownMs, reason, !known);
 		} else if (observation.status < 400 && !perModel && observation.at - this.#cooldownSetAt >= GUESS_RECHECK_MS) {
 			// The service served (a request sent well after the bench began): the bench is over, e.g.
 			// an early reset or bought credits.
 			this.#endCooldownEarly();
-		} else if (failure && !(perModel && failure.kind === "exhausted")) {
+		} else if (failure && !limitOnly) {
 			this.#noteError(`HTTP ${observation.status}${failure.code ? ` ${failure.code}` : ""}`);
 		}
 		this.#publish();

@@ -3,7 +3,7 @@
 import { assertTokensBelongTo, refreshWithRetry } from "../src/auth/token-client.ts";
 import { TransientUpstreamError } from "../src/errors.ts";
 import type { ActorToSupervisorBody, SupervisorToActor } from "../src/protocol/messages.ts";
-import type { AccountCredentials, SharedAccountState } from "../src/store/account-record.ts";
+import { type AccountCredentials, recordWorkspace, type SharedAccountState } from "../src/store/account-record.ts";
 import { AccountStore } from "../src/store/account-store.ts";
 import { removePending } from "../src/store/pending-save.ts";
 import { refreshSingleFlight } from "../src/store/single-flight-refresh.ts";
@@ -29,6 +29,9 @@ interface Unsaved {
 export function createActorDeps(start: StartMessage, send: (message: ActorToSupervisorBody) => void): ActorDeps {
 	const { config } = start;
 	const accountId = start.account.id;
+	// The workspace is what `chatgpt-account-id` names; the seat tells two logins of it apart.
+	const workspace = recordWorkspace(start.account);
+	const expected = { workspace, ...(start.account.seat ? { seat: start.account.seat } : {}) };
 	const store = new AccountStore({ home: config.home });
 	const inFlight = new Set<Promise<unknown>>();
 	let unsaved: Unsaved | undefined;
@@ -51,7 +54,7 @@ export function createActorDeps(start: StartMessage, send: (message: ActorToSupe
 			retries: config.refreshRetries,
 			minTimeout: config.retryMinTimeoutMs,
 		});
-		assertTokensBelongTo(accountId, fresh);
+		assertTokensBelongTo(expected, fresh);
 		return fresh;
 	};
 
@@ -114,7 +117,7 @@ export function createActorDeps(start: StartMessage, send: (message: ActorToSupe
 		},
 		async fetchUsage(credentials) {
 			const response = await fetch(`${config.codexBaseUrl.replace(/\/+$/, "")}/wham/usage`, {
-				headers: { authorization: `Bearer ${credentials.access}`, "chatgpt-account-id": accountId },
+				headers: { authorization: `Bearer ${credentials.access}`, "chatgpt-account-id": workspace },
 				signal: AbortSignal.timeout(15_000),
 			}).catch((error: unknown) => {
 				throw new TransientUpstreamError("usage endpoint unreachable", undefined, { cause: error });

@@ -3,7 +3,7 @@
  * (`PI_TIMING=1`: the extension's "module import" and the whole `createAgentSessionRuntime`) for
  * the real extension and for probe extensions that import one part of it each: nothing, pi-ai's
  * `compat` entry (what src/pi/glue.ts imports), the two pi-ai modules glue.ts actually uses, and
- * the npm dependencies (piscina, p-queue, lru-cache, eventemitter3, p-retry, proper-lockfile).
+ * the npm dependencies (piscina, p-queue, lru-cache, eventemitter3, p-retry).
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -31,8 +31,7 @@ const PROBES = {
 		'import PQueue from "p-queue";',
 		'import pRetry from "p-retry";',
 		'import { Piscina } from "piscina";',
-		'import lockfile from "proper-lockfile";',
-		"export default function () { void [EventEmitter, LRUCache, PQueue, pRetry, Piscina, lockfile]; }",
+		"export default function () { void [EventEmitter, LRUCache, PQueue, pRetry, Piscina]; }",
 		"",
 	].join("\n"),
 };

@@ -9,6 +9,11 @@ export interface AccountIdentity {
 	/** `chatgpt_account_id`: the workspace the token acts for; our dedupe key. */
 	accountId: string;
 	email?: string;
+	/**
+	 * The seat: `chatgpt_account_user_id`, else `<chatgpt_user_id>__<chatgpt_account_id>`; absent when
+	 * the tokens name no user. Two seats of one Team/Business workspace share `accountId`, not this.
+	 */
+	seat?: string;
 	/** `chatgpt_plan_type`, e.g. "plus", "pro", "team". */
 	plan?: string;
 	/** Epoch ms from the access token's `exp`. */
@@ -42,6 +47,8 @@ export function accountIdentity(accessToken: string, idToken?: string): AccountI
 	);
 	if (!accountId) throw new MissingAccountIdError();
 	const identity: AccountIdentity = { accountId };
+	const seat = seatOf(access, accountId) ?? seatOf(id, accountId);
+	if (seat) identity.seat = seat;
 	const email =
 		nonEmpty(id?.email) ??
 		nonEmpty(claim(id, PROFILE_CLAIM, "email")) ??
@@ -52,6 +59,14 @@ export function accountIdentity(accessToken: string, idToken?: string): AccountI
 	const expiresAt = jwtExpiresAt(accessToken);
 	if (expiresAt !== undefined) identity.expiresAt = expiresAt;
 	return identity;
+}
+
+/** The seat key a token's claims name within `accountId`'s workspace. */
+function seatOf(payload: Claims | undefined, accountId: string): string | undefined {
+	const accountUser = nonEmpty(claim(payload, AUTH_CLAIM, "chatgpt_account_user_id"));
+	if (accountUser) return accountUser;
+	const user = nonEmpty(claim(payload, AUTH_CLAIM, "chatgpt_user_id") ?? claim(payload, AUTH_CLAIM, "user_id"));
+	return user ? `${user}__${accountId}` : undefined;
 }
 
 /** Epoch ms of a JWT's `exp`, when it has one. */

@@ -38,7 +38,7 @@ export interface LoginOptions {
 
 export interface LoginResult {
 	credentials: AccountCredentials;
-	identity: { accountId: string; email?: string; plan?: string };
+	identity: { accountId: string; seat?: string; email?: string; plan?: string };
 }
 
 export const DEFAULT_LOGIN_TIMEOUT_MS = 10 * 60_000;
@@ -109,8 +109,8 @@ export async function loginWithChatGPT(
 		if (cancel?.aborted) throw new LoginCancelledError();
 		throw error;
 	}
-	const { accountId, email, plan } = accountIdentity(credentials.access, credentials.idToken);
-	const identity: LoginResult["identity"] = { accountId };
+	const { accountId, seat, email, plan } = accountIdentity(credentials.access, credentials.idToken);
+	const identity: LoginResult["identity"] = { accountId, ...(seat ? { seat } : {}) };
 	if (email) identity.email = email;
 	if (plan) identity.plan = plan;
 	return { credentials, identity };

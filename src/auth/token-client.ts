@@ -180,18 +180,27 @@ function networkReason(error: unknown): string {
 
 /**
  * A refresh answer must be for the account that asked: its access token's `chatgpt_account_id`
- * must be `accountId`. Anything else (another account's tokens, no account claim) is refused as
+ * must be the record's workspace, and its seat the record's seat when both name one. Anything else (another account's tokens, no account claim) is refused as
  * NeedsLoginError before it could be stored under this account; the spent refresh token cannot be
  * used again anyway, so only a new login helps.
  */
-export function assertTokensBelongTo(accountId: string, credentials: AccountCredentials): void {
+export function assertTokensBelongTo(
+	expected: { workspace: string; seat?: string },
+	credentials: AccountCredentials,
+): void {
 	let owner: string | undefined;
+	let seat: string | undefined;
 	try {
-		owner = accountIdentity(credentials.access, credentials.idToken).accountId;
+		({ accountId: owner, seat } = accountIdentity(credentials.access, credentials.idToken));
 	} catch {
 		owner = undefined;
 	}
-	if (owner === accountId) return;
+	if (owner === expected.workspace && seat !== undefined && expected.seat !== undefined && seat !== expected.seat) {
+		throw new NeedsLoginError(
+			"the token endpoint answered with tokens of another seat of this workspace; they were not stored",
+		);
+	}
+	if (owner === expected.workspace) return;
 	throw new NeedsLoginError(
 		owner
 			? `the token endpoint answered with tokens of another account (${owner}); they were not stored`

@@ -58,9 +58,10 @@ export async function scanImportSources(
 			continue;
 		}
 		if (!login) continue;
-		const seen = byAccount.get(login.identity.accountId);
-		if (!seen || login.credentials.expiresAt > seen.credentials.expiresAt)
-			byAccount.set(login.identity.accountId, login);
+		// One login per seat: pi's and the Codex CLI's copy of the same login, the fresher one.
+		const key = login.identity.seat ?? login.identity.accountId;
+		const seen = byAccount.get(key);
+		if (!seen || login.credentials.expiresAt > seen.credentials.expiresAt) byAccount.set(key, login);
 	}
 	return {
 		logins: [...byAccount.values()],

@@ -1,15 +1,18 @@
 /**
- * Adding a login to the store: by account id, never a duplicate. A login for an account that is
- * already there replaces its credentials (and clears "needs login"); a given label relabels it.
+ * Adding a login to the store: by seat (the user within the workspace), never a duplicate. A login
+ * for a seat that is already there replaces its credentials (and clears "needs login"); a given
+ * label relabels it. Another seat of a known Team/Business workspace is another account.
  * Everything happens inside one locked update, so a bad label leaves the file as it was.
  */
+
+import { accountIdentity } from "../auth/jwt.ts";
 import { nextDefaultLabel, validateLabel } from "../auth/labels.ts";
-import type { AccountCredentials } from "../store/account-record.ts";
+import { type AccountCredentials, type AccountRecord, recordWorkspace } from "../store/account-record.ts";
 import type { AccountStore } from "../store/account-store.ts";
 
 export interface LoginToSave {
 	credentials: AccountCredentials;
-	identity: { accountId: string; email?: string; plan?: string };
+	identity: { accountId: string; seat?: string; email?: string; plan?: string };
 }
 
 export type SaveOutcome =
@@ -34,16 +37,18 @@ export function loginWho(login: Pick<LoginToSave, "identity">): string {
 
 export function saveLogin(store: AccountStore, login: LoginToSave, options: SaveOptions = {}): Promise<SaveOutcome> {
 	const now = options.now ?? Date.now();
-	const { accountId, email, plan } = login.identity;
+	const { accountId, seat, email, plan } = login.identity;
 	return store.update((data): SaveOutcome => {
-		if (options.label !== undefined) validateLabel(options.label, data.accounts, accountId);
-		const existing = data.accounts.find((a) => a.id === accountId);
+		const existing = data.accounts.find((a) => sameSeat(a, accountId, seat));
+		const id = existing?.id ?? (seat && data.accounts.some((a) => a.id === accountId) ? seat : accountId);
+		if (options.label !== undefined) validateLabel(options.label, data.accounts, id);
 		if (existing) {
 			if (options.keepExisting && !existing.needsLogin) return { kind: "kept", label: existing.label };
 			const previousLabel = existing.label;
 			existing.credentials = { ...login.credentials };
 			if (email) existing.email = email;
 			if (plan) existing.plan = plan;
+			if (seat) existing.seat = seat;
 			if (options.label !== undefined) existing.label = options.label;
 			delete existing.needsLogin;
 			// The supervisor spots changed records by updatedAt: it must move even within one millisecond.
@@ -52,7 +57,9 @@ export function saveLogin(store: AccountStore, login: LoginToSave, options: Save
 		}
 		const label = options.label ?? nextDefaultLabel(data.accounts);
 		data.accounts.push({
-			id: accountId,
+			id,
+			...(seat ? { seat } : {}),
+			...(id !== accountId ? { workspace: accountId } : {}),
 			label,
 			...(email ? { email } : {}),
 			...(plan ? { plan } : {}),
@@ -62,4 +69,20 @@ export function saveLogin(store: AccountStore, login: LoginToSave, options: Save
 		});
 		return { kind: "added", label };
 	});
+}
+
+/** The record holds this login: same workspace, and the same seat when both name one. */
+function sameSeat(record: AccountRecord, accountId: string, seat: string | undefined): boolean {
+	if (recordWorkspace(record) !== accountId) return false;
+	const recorded = record.seat ?? storedSeat(record);
+	return seat === undefined || recorded === undefined || recorded === seat;
+}
+
+/** A record saved before seats were told apart: the seat its stored tokens name. */
+function storedSeat(record: AccountRecord): string | undefined {
+	try {
+		return accountIdentity(record.credentials.access, record.credentials.idToken).seat;
+	} catch {
+		return undefined;
+	}
 }

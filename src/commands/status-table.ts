@@ -12,7 +12,7 @@ import {
 	usageWindows,
 	windowLabel,
 } from "../usage/usage-snapshot.ts";
-import { accountStanding, type SessionAccounts, standingText } from "./account-state.ts";
+import { type SessionAccounts, stateText } from "./account-state.ts";
 import { formatDuration, formatPercent, renderTable, safeOneLine } from "./text-format.ts";
 
 const HEADER = [
@@ -47,7 +47,7 @@ export function renderStatusTable(input: StatusTableInput): string[] {
 		const { snapshot } = view;
 		const usage = snapshot.usage;
 		const [short, long] = columnsByLength(usage);
-		const standing = standingText(accountStanding(view, session, now), now);
+		const standing = stateText(view, session, now);
 		const row = [
 			view.label,
 			view.email ?? "-",

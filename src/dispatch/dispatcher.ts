@@ -19,7 +19,7 @@ import type { ActorHandle } from "../supervisor/actor-handle.ts";
 import type { Supervisor } from "../supervisor/supervisor.ts";
 import { classifyCodexErrorText } from "../usage/codex-error-text.ts";
 import { activeLimitFromHeaders, usageFromHeaders } from "../usage/rate-limit-headers.ts";
-import { classifyFailure } from "../usage/upstream-failure.ts";
+import { type ClassifiedFailure, classifyFailure, classifyStreamFailure } from "../usage/upstream-failure.ts";
 import { exhaustedUntil, isUsageExhausted } from "../usage/usage-snapshot.ts";
 import { errorAssistantMessage } from "./error-message.ts";
 import { withoutForeignReasoning } from "./foreign-reasoning.ts";
@@ -50,7 +50,14 @@ interface RequestState {
 	options: SimpleStreamOptions | undefined;
 	out: AssistantMessageEventStream;
 	stripAllReasoning: boolean;
+	/** Accounts that answered 403 without a reason: marked only once another account serves. */
+	forbidden: ActorHandle[];
 }
+
+/** A 403 that another account then got past: the account sits out this long. */
+const FORBIDDEN_COOLDOWN_MS = 15 * 60_000;
+/** After a stream broke off mid-content, pi's retry of the turn goes elsewhere for this long. */
+const DEGRADED_MS = 45_000;
 
 export interface DispatcherOptions {
 	/** Replaces every Codex model's `baseUrl` (the `PI_DISPATCH_CODEX_BASE_URL` test hook). */
@@ -85,7 +92,7 @@ export class Dispatcher {
 	): AssistantMessageEventStream => {
 		const out = this.#client.createStream();
 		const routed = this.#options.baseUrl ? { ...model, baseUrl: this.#options.baseUrl } : model;
-		const request: RequestState = { model: routed, context, options, out, stripAllReasoning: false };
+		const request: RequestState = { model: routed, context, options, out, stripAllReasoning: false, forbidden: [] };
 		this.#run(request).catch((error: unknown) => this.#fail(request, `pi-dispatch: ${describeError(error)}`));
 		return out;
 	};
@@ -94,11 +101,18 @@ export class Dispatcher {
 		this.#supervisor = await this.#getSupervisor();
 		const sessionKey = request.options?.sessionId;
 		const signal = request.options?.signal;
+		// Accounts whose plan refused this model, and (while others serve) those whose stream just broke off.
 		const tried = new Set<string>();
+		const failures = new Map<string, string>();
+		for (const id of this.#supervisor.refusedModel(request.model.id)) {
+			tried.add(id);
+			failures.set(id, `model not on this plan (${request.model.id})`);
+		}
+		const avoided = this.#supervisor.degradedAccounts().filter((id) => !tried.has(id));
+		for (const id of avoided) tried.add(id);
 		const waitedFor = new Set<string>();
 		let pending: { from: ActorHandle; reason: string; until?: number } | undefined;
 		let lastDetail: string | undefined;
-		const failures = new Map<string, string>();
 		for (;;) {
 			if (signal?.aborted) return this.#fail(request, "Request was aborted", "aborted");
 			const choice = this.#supervisor.choose(sessionKey, tried, request.model.id);
@@ -114,6 +128,10 @@ export class Dispatcher {
 				pending = undefined;
 			}
 			if (!choice) {
+				if (avoided.length > 0) {
+					for (const id of avoided.splice(0)) tried.delete(id);
+					continue;
+				}
 				if (await this.#waitForRestartingActor(tried, waitedFor)) continue;
 				if (await this.#supervisor.waitForProbe(tried, signal)) continue;
 				return this.#fail(request, this.#noAccountMessage(lastDetail, failures));
@@ -132,7 +150,7 @@ export class Dispatcher {
 				if (signal?.aborted) return this.#fail(request, "Request was aborted", "aborted");
 				throw error;
 			}
-			if (outcome.type === "served") return;
+			if (outcome.type === "served") return this.#markForbidden(request, choice.id);
 			if (outcome.type === "final-error") {
 				this.#label(outcome.event, actor.snapshot.label);
 				request.out.push(outcome.event);
@@ -182,11 +200,14 @@ export class Dispatcher {
 				}),
 			});
 			actor.streamStarted();
-			const result = await forwardEvents(inner, request.out, (event) => this.#label(event, actor.snapshot.label));
+			const result = await forwardEvents(inner, request.out, (event) => this.#brokeOff(event, actor.snapshot.label));
 			if (result.type === "forwarded") {
 				const message = result.final.type === "done" ? result.final.message : result.final.error;
 				if (message.responseId) this.#mintedBy.set(message.responseId, actor.accountId);
 				actor.streamEnded(message.errorMessage);
+				if (result.final.type === "error" && result.final.reason !== "aborted") {
+					this.#supervisor.markDegraded(actor.accountId, Date.now() + DEGRADED_MS);
+				}
 				return { type: "served" };
 			}
 			const detail = result.event.error.errorMessage ?? "unknown error";
@@ -195,11 +216,9 @@ export class Dispatcher {
 				return { type: "final-error", event: result.event };
 			}
 			const now = Date.now();
-			const failure =
-				observation.status !== undefined && observation.status >= 400
-					? classifyFailure(observation.status, observation.headers ?? {}, observation.errorBody, now)
-					: // No HTTP answer: a WebSocket in-band error (text only), or a connection/stream failure.
-						(classifyCodexErrorText(detail, now) ?? { kind: "transient" as const });
+			const failure = classifyAttempt(observation, detail, now);
+			// An HTTP error answer reached the actor with its body (#learn); a stream's did not.
+			const actorSawIt = observation.status !== undefined && observation.status >= 400;
 			switch (failure.kind) {
 				case "exhausted": {
 					const guessed = failure.resetsAt === undefined;
@@ -207,11 +226,28 @@ export class Dispatcher {
 					const limit = modelLimitOf(observation.headers);
 					if (limit) this.#supervisor.learnLimitExhausted(actor.accountId, limit, until, request.model.id);
 					else this.#supervisor.learnExhausted(actor.accountId, until, failure.code ?? "exhausted", guessed);
-					if (observation.status === undefined) {
+					if (!actorSawIt && !limit) {
 						actor.tell({ type: "exhausted", reason: failure.code ?? "exhausted", ...(guessed ? {} : { until }) });
 					}
 					return { type: "failover", reason: "exhausted", until, detail };
 				}
+				case "account-refused": {
+					const until = failure.resetsAt ?? now + this.#supervisor.actorConfig.fallbackCooldownMs;
+					const reason = failure.reason ?? "refused";
+					this.#supervisor.learnExhausted(actor.accountId, until, reason);
+					if (!actorSawIt) actor.tell({ type: "exhausted", reason, until });
+					return { type: "failover", reason, until, detail };
+				}
+				case "forbidden":
+					request.forbidden.push(actor);
+					return { type: "failover", reason: "refused access (403)", detail };
+				case "model-refused":
+					this.#supervisor.refuseModel(actor.accountId, request.model.id);
+					return {
+						type: "failover",
+						reason: `${failure.reason ?? "model refused"} (${request.model.id})`,
+						detail,
+					};
 				case "unauthorized":
 					if (refreshed) return { type: "failover", reason: "refused its token", detail };
 					refreshed = true;
@@ -297,6 +333,24 @@ export class Dispatcher {
 		return noAccountServedMessage(lines, lastDetail);
 	}
 
+	/** A 403 is only the account's own once another account got past it (Cloudflare/IP 403s hit all alike). */
+	#markForbidden(request: RequestState, servedBy: string): void {
+		const until = Date.now() + FORBIDDEN_COOLDOWN_MS;
+		for (const actor of request.forbidden) {
+			if (actor.accountId !== servedBy)
+				this.#supervisor.learnExhausted(actor.accountId, until, "refused access (403)");
+		}
+	}
+
+	/** An error after content: names the account and the break, so the user knows the retry goes elsewhere. */
+	#brokeOff(event: ErrorEvent, label: string): void {
+		if (event.reason !== "aborted") {
+			const message = event.error.errorMessage ?? "unknown error";
+			event.error.errorMessage = `[${label}] stream broke off after content (${message}); the next try avoids ${label} for ${DEGRADED_MS / 1000} s`;
+		}
+		this.#label(event, label);
+	}
+
 	#label(event: ErrorEvent, label: string): void {
 		const message = event.error.errorMessage ?? "unknown error";
 		if (!message.startsWith(`[${label}]`)) event.error.errorMessage = `[${label}] ${message}`;
@@ -322,6 +376,18 @@ function rateLimitHeadersOnly(headers: Record<string, string>): Record<string, s
 function modelLimitOf(headers: Record<string, string> | undefined): string | undefined {
 	const limit = headers ? activeLimitFromHeaders(headers) : undefined;
 	return limit === "codex" ? undefined : limit;
+}
+
+/** The HTTP answer's status and body, else a 200 stream's `response.failed` code, else pi-ai's text. */
+function classifyAttempt(observation: Observation, detail: string, now: number): ClassifiedFailure {
+	if (observation.status !== undefined && observation.status >= 400) {
+		return classifyFailure(observation.status, observation.headers ?? {}, observation.errorBody, now);
+	}
+	if (observation.streamError) {
+		return classifyStreamFailure(observation.streamError.code, observation.streamError.message, now);
+	}
+	// No HTTP answer: a WebSocket in-band error (text only), or a connection/stream failure.
+	return classifyCodexErrorText(detail, now) ?? { kind: "transient" };
 }
 
 /** Answers another account (or a token refresh) will handle: the attempt ends at the first response. */

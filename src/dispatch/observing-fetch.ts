@@ -8,6 +8,8 @@ export interface Observation {
 	status?: number;
 	headers?: Record<string, string>;
 	errorBody?: string;
+	/** A 200 stream that ended in `response.failed` or `error`: the service's code and message. */
+	streamError?: { code?: string; message?: string };
 	/** The fetch itself failed (connection refused, reset before headers, …). */
 	networkError?: unknown;
 }
@@ -49,7 +51,7 @@ export function observingFetch(observation: Observation, options: ObservingFetch
 		observation.headers = headersToRecord(response.headers);
 		if (response.ok) {
 			options.onResponse(observation);
-			return response;
+			return watchingFailures(response, observation);
 		}
 		const text = await response.text();
 		observation.errorBody = text;
@@ -82,4 +84,63 @@ function headersToRecord(headers: Headers): Record<string, string> {
 		record[key] = value;
 	});
 	return record;
+}
+
+/**
+ * pi-ai turns `response.failed` into an error whose text is the message alone; the code that says
+ * whether the request or the account failed is only in the bytes. The body passes through untouched;
+ * only lines that can be a failure event are parsed.
+ */
+function watchingFailures(response: Response, observation: Observation): Response {
+	if (!response.body) return response;
+	const decoder = new TextDecoder();
+	let line = "";
+	const scan = (text: string): void => {
+		const joined = line + text;
+		// The healthy path: no failure event can be in here, keep only the unfinished line.
+		if (!joined.includes("failed") && !joined.includes('"error"')) {
+			line = joined.slice(joined.lastIndexOf("\n") + 1);
+			return;
+		}
+		const lines = joined.split("\n");
+		line = lines.pop() ?? "";
+		for (const candidate of lines) {
+			if (candidate.startsWith("data:") && /"(?:response\.failed|error)"/.test(candidate)) {
+				noteFailure(candidate.slice(5), observation);
+			}
+		}
+	};
+	const body = response.body.pipeThrough(
+		new TransformStream<Uint8Array, Uint8Array>({
+			transform(chunk, controller) {
+				scan(decoder.decode(chunk, { stream: true }));
+				controller.enqueue(chunk);
+			},
+			flush() {
+				scan(`${decoder.decode()}\n`);
+			},
+		}),
+	);
+	return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
+function noteFailure(data: string, observation: Observation): void {
+	type Failure = { code?: unknown; message?: unknown };
+	let event: Failure & { type?: unknown; error?: Failure; response?: { error?: Failure } };
+	try {
+		event = JSON.parse(data) as typeof event;
+	} catch {
+		return;
+	}
+	const error =
+		event.type === "response.failed"
+			? event.response?.error
+			: event.type === "error"
+				? (event.error ?? event)
+				: undefined;
+	if (!error) return;
+	observation.streamError = {
+		...(typeof error.code === "string" ? { code: error.code } : {}),
+		...(typeof error.message === "string" ? { message: error.message } : {}),
+	};
 }

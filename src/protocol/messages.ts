@@ -96,7 +96,8 @@ export type SupervisorToActor =
 	| {
 			v: typeof PROTOCOL_VERSION;
 			type: "start";
-			account: { id: string; label: string };
+			/** `workspace`/`seat` as in AccountRecord: what a refresh's tokens must name. */
+			account: { id: string; label: string; workspace?: string; seat?: string };
 			credentials: AccountCredentials;
 			shared: SharedAccountState;
 			needsLogin?: { since: number; reason: string };

@@ -51,6 +51,8 @@ function accountProblem(value: unknown, where: string): string | undefined {
 			label: "nonempty",
 			email: "string?",
 			plan: "string?",
+			seat: "string?",
+			workspace: "string?",
 			credentials: "object",
 			addedAt: "number",
 			updatedAt: "number",
@@ -84,6 +86,8 @@ function stateProblem(value: unknown, where: string): string | undefined {
 			limitModels: "object?",
 			probeDue: "number?",
 			probeLease: "object?",
+			modelRefusals: "object?",
+			degradedUntil: "number?",
 		},
 		where,
 	);

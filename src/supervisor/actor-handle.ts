@@ -323,7 +323,12 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 		const { port, ready } = this.#thread.run(
 			{
 				type: "start",
-				account: { id: this.#account.id, label: this.#account.label },
+				account: {
+					id: this.#account.id,
+					label: this.#account.label,
+					...(this.#account.workspace ? { workspace: this.#account.workspace } : {}),
+					...(this.#account.seat ? { seat: this.#account.seat } : {}),
+				},
 				credentials: this.#account.credentials,
 				shared: this.#shared,
 				...(this.#account.needsLogin ? { needsLogin: this.#account.needsLogin } : {}),

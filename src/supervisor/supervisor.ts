@@ -39,6 +39,9 @@ import { within } from "./within.ts";
 /** How long a request with nowhere else to go waits, each time, for another process's probe. */
 const PROBE_WAIT_STEP_MS = 200;
 
+/** How long a plan's refusal of a model is believed (a plan change lifts it after this). */
+const MODEL_REFUSAL_MS = 6 * 60 * 60_000;
+
 /** An account as the UI shows it: the stored identity plus the actor's snapshot (from the store while dormant). */
 export interface AccountView {
 	id: string;
@@ -46,6 +49,8 @@ export interface AccountView {
 	email?: string;
 	plan?: string;
 	snapshot: ActorSnapshot;
+	/** Models this account's plan refused lately. */
+	refusedModels?: string[];
 }
 
 export interface FailoverEvent {
@@ -90,11 +95,18 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 	readonly #probeWaits = new Map<string, number>();
 	/** Probes this process is making: account id → until when its lease holds. */
 	readonly #probesHeld = new Map<string, number>();
-	readonly #localCooldowns = new Map<string, { until: number; guessed: boolean; fromStore?: boolean }>();
+	readonly #localCooldowns = new Map<
+		string,
+		{ until: number; guessed: boolean; reason?: string; fromStore?: boolean }
+	>();
 	/** This process in probe leases. */
 	readonly #probeOwner = `${process.pid}-${randomUUID()}`;
 	/** Per-model limits spent, and which model counts against which limit. */
 	readonly #limits = new LimitBook();
+	/** `account\nmodel` → until: the account's plan refused that model. */
+	readonly #modelRefusals = new Map<string, number>();
+	/** account → until: its last stream broke off after content; others are preferred. */
+	readonly #degraded = new Map<string, number>();
 	readonly #sticky = new LRUCache<string, string>({ max: 10_000 });
 	readonly #pins = new Map<string, string>();
 	readonly #queue: PQueue;
@@ -155,6 +167,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 				...(record.plan ? { plan: record.plan } : {}),
 				snapshot: this.#withLocalCooldown(actor.snapshot),
 			});
+			const refused = this.refusedModelsOf(id);
+			if (refused.length > 0) views.at(-1)!.refusedModels = refused;
 		}
 		return views;
 	}
@@ -233,9 +247,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 	 * Marks an account exhausted here at once; the actor confirms, persists and times it. A `guessed`
 	 * mark (no reset known) gives way to whatever cooldown the actor then reports.
 	 */
-	markExhausted(accountId: string, until: number, guessed = false): void {
+	markExhausted(accountId: string, until: number, guessed = false, reason?: string): void {
 		const current = this.#localCooldowns.get(accountId);
-		if (!current || current.until < until) this.#localCooldowns.set(accountId, { until, guessed });
+		if (!current || current.until < until) {
+			this.#localCooldowns.set(accountId, { until, guessed, ...(reason !== undefined ? { reason } : {}) });
+		}
 		this.#clearPinsFor(accountId, "exhausted");
 	}
 
@@ -246,7 +262,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 	 */
 	learnExhausted(accountId: string, until: number, reason: string, guessed = false): void {
 		this.#probesHeld.delete(accountId);
-		this.markExhausted(accountId, until, guessed);
+		this.markExhausted(accountId, until, guessed, reason);
 		this.#share(accountId, { cooldownUntil: until, cooldownReason: reason });
 	}
 
@@ -338,6 +354,48 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 			else if (refused || probedElsewhere(this.#shared[id], this.#probeOwner, now)) ids.push(id);
 		}
 		return ids;
+	}
+
+	/**
+	 * The account's plan refused `modelId` (400 "not supported … with a ChatGPT account"): skipped for
+	 * that model a while, here at once and by every process through the pool.
+	 */
+	refuseModel(accountId: string, modelId: string, forMs = MODEL_REFUSAL_MS): void {
+		const until = Date.now() + forMs;
+		this.#modelRefusals.set(`${accountId}\n${modelId}`, until);
+		this.#share(accountId, { modelRefusals: { [modelId]: until } });
+	}
+
+	/** Accounts whose plan refused `modelId` lately. */
+	refusedModel(modelId: string): string[] {
+		return [...this.#actors.keys()].filter((id) => this.refusedModelsOf(id).includes(modelId));
+	}
+
+	/** Models the account's plan refused lately (for /dispatch-status). */
+	refusedModelsOf(accountId: string): string[] {
+		const now = Date.now();
+		const models = new Set<string>();
+		for (const [model, until] of Object.entries(this.#shared[accountId]?.modelRefusals ?? {})) {
+			if (until > now) models.add(model);
+		}
+		for (const [key, until] of this.#modelRefusals) {
+			if (until <= now) this.#modelRefusals.delete(key);
+			else if (key.startsWith(`${accountId}\n`)) models.add(key.slice(accountId.length + 1));
+		}
+		return [...models];
+	}
+
+	/** A stream broke off after content: other accounts are preferred until `until`, in every process. */
+	markDegraded(accountId: string, until: number): void {
+		this.#degraded.set(accountId, until);
+		this.#share(accountId, { degradedUntil: until });
+	}
+
+	degradedAccounts(): string[] {
+		const now = Date.now();
+		return [...this.#actors.keys()].filter(
+			(id) => (this.#degraded.get(id) ?? 0) > now || (this.#shared[id]?.degradedUntil ?? 0) > now,
+		);
 	}
 
 	pin(sessionKey: string, accountId: string): void {
@@ -520,7 +578,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 			return snapshot;
 		}
 		const state = snapshot.state === "ready" ? "cooling-down" : snapshot.state;
-		return { ...snapshot, state, cooldownUntil: local.until };
+		const reason = local.reason !== undefined ? { cooldownReason: local.reason } : {};
+		return { ...snapshot, state, cooldownUntil: local.until, ...reason };
 	}
 
 	#clearPinsFor(accountId: string, reason: string): void {

@@ -59,5 +59,17 @@ export function mergeSharedState(
 	}
 	if (patch.limitModels) merged.limitModels = { ...merged.limitModels, ...patch.limitModels };
 	if (patch.usage && (!merged.usage || merged.usage.observedAt <= patch.usage.observedAt)) merged.usage = patch.usage;
+	if ((patch.degradedUntil ?? 0) > (merged.degradedUntil ?? 0)) merged.degradedUntil = patch.degradedUntil;
+	if (merged.degradedUntil !== undefined && merged.degradedUntil <= now) delete merged.degradedUntil;
+	if (patch.modelRefusals || merged.modelRefusals) {
+		const refusals: Record<string, number> = {};
+		for (const source of [merged.modelRefusals, patch.modelRefusals]) {
+			for (const [model, until] of Object.entries(source ?? {})) {
+				if (until > now && until > (refusals[model] ?? 0)) refusals[model] = until;
+			}
+		}
+		if (Object.keys(refusals).length > 0) merged.modelRefusals = refusals;
+		else delete merged.modelRefusals;
+	}
 	return merged;
 }

@@ -11,6 +11,8 @@ export interface ArmedFault {
 
 export interface Account {
 	accountId: string;
+	/** chatgpt_account_id in its tokens (the workspace). */
+	workspaceId: string;
 	userId: string;
 	email: string;
 	plan: string;
@@ -57,6 +59,7 @@ export function createAccount(init: FakeAccountInit, now = Date.now()): Account 
 	const hash = createHash("sha256").update(init.accountId).digest("hex");
 	return {
 		accountId: init.accountId,
+		workspaceId: init.workspaceId ?? init.accountId,
 		userId: `user-${hash.slice(0, 24)}`,
 		email: init.email ?? `${init.accountId}@example.test`,
 		plan: init.plan ?? "plus",

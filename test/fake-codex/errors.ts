@@ -8,6 +8,9 @@ export interface ErrorReply {
 	status: number;
 	body: unknown;
 	headers?: Record<string, string>;
+	/** Sent instead of the JSON body (an HTML page, an empty body). */
+	text?: string;
+	contentType?: string;
 }
 
 export function usageLimitReached(plan: string, resetsAtSec: number, nowMs = Date.now()): ErrorReply {
@@ -26,10 +29,10 @@ export function usageLimitReached(plan: string, resetsAtSec: number, nowMs = Dat
 	};
 }
 
-export function rateLimitExceeded(retryAfterSeconds: number): ErrorReply {
+export function rateLimitExceeded(retryAfterSeconds: number, withRetryAfter = true): ErrorReply {
 	return {
 		status: 429,
-		headers: { "retry-after": String(retryAfterSeconds) },
+		...(withRetryAfter ? { headers: { "retry-after": String(retryAfterSeconds) } } : {}),
 		body: {
 			error: {
 				message: `Rate limit reached. Please try again in ${retryAfterSeconds}s.`,
@@ -125,19 +128,50 @@ export function badRequestDetail(detail: string): ErrorReply {
 	return { status: 400, body: { detail } };
 }
 
-export function refreshTokenReused(): ErrorReply {
+const REFRESH_MESSAGES = {
+	refresh_token_reused:
+		"Your refresh token has already been used to generate a new access token. Please try signing in again.",
+	refresh_token_expired: "Your refresh token has expired. Please try signing in again.",
+	refresh_token_invalidated: "Your refresh token has been invalidated. Please try signing in again.",
+} as const;
+
+/** Refresh refusals: at 401 (Lampese/codex-switcher#37) and at 400 (openai/codex PR #24830). */
+export function refreshTokenError(
+	code: keyof typeof REFRESH_MESSAGES = "refresh_token_reused",
+	status = 401,
+): ErrorReply {
 	return {
-		status: 401,
+		status,
+		body: { error: { message: REFRESH_MESSAGES[code], type: "invalid_request_error", param: null, code } },
+	};
+}
+
+export function refreshTokenReused(): ErrorReply {
+	return refreshTokenError("refresh_token_reused", 401);
+}
+
+/** 402 on /codex/responses for a lapsed Team/Business workspace (yilewang/llm-for-zotero#74). */
+export function deactivatedWorkspace(): ErrorReply {
+	return { status: 402, body: { detail: { code: "deactivated_workspace" } } };
+}
+
+/** 429 for a plan without Codex (codex-rs api_bridge.rs reads `error.type == "usage_not_included"`). */
+export function usageNotIncluded(plan: string): ErrorReply {
+	return {
+		status: 429,
 		body: {
 			error: {
-				message:
-					"Your refresh token has already been used to generate a new access token. Please try signing in again.",
-				type: "invalid_request_error",
-				param: null,
-				code: "refresh_token_reused",
+				type: "usage_not_included",
+				message: "Codex is not included in your plan.",
+				plan_type: plan,
 			},
 		},
 	};
+}
+
+/** 400 for a model the plan does not offer (openai/codex#6603, #25838; Free vs Plus, kaitranntt/ccs#1460). */
+export function modelNotSupported(model: string): ErrorReply {
+	return badRequestDetail(`The '${model}' model is not supported when using Codex with a ChatGPT account.`);
 }
 
 /** RFC 6749 form, which codex-rs also treats as a permanent refresh failure. */
@@ -154,4 +188,15 @@ export function tokenServerError(): ErrorReply {
 		status: 500,
 		body: { error: { message: "Internal server error", type: "server_error", param: null, code: "internal_error" } },
 	};
+}
+
+/**
+ * 403 from Cloudflare in front of chatgpt.com: an empty body with a cf-ray ("Unknown error",
+ * openai/codex#18681, #9271; IP/VPN related) or its HTML challenge page (openai/codex#4284).
+ */
+export function forbidden(body: "empty" | "html"): ErrorReply {
+	const headers = { "cf-ray": "8f00000000000000-FRA", server: "cloudflare" };
+	if (body === "empty") return { status: 403, body: undefined, text: "", contentType: "text/plain", headers };
+	const page = "<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>cf challenge</body></html>";
+	return { status: 403, body: undefined, text: page, contentType: "text/html; charset=UTF-8", headers };
 }

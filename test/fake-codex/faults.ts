@@ -1,6 +1,16 @@
 import type { ServerResponse } from "node:http";
 import { type Account, currentUsage } from "./accounts.ts";
-import { type ErrorReply, rateLimitExceeded, serverError, tokenExpired, usageLimitReached } from "./errors.ts";
+import {
+	deactivatedWorkspace,
+	type ErrorReply,
+	forbidden,
+	modelNotSupported,
+	rateLimitExceeded,
+	serverError,
+	tokenExpired,
+	usageLimitReached,
+	usageNotIncluded,
+} from "./errors.ts";
 import { sendJson, untilAborted } from "./http-util.ts";
 import { rateLimitHeaders } from "./rate-limit-headers.ts";
 import type { Fault } from "./types.ts";
@@ -21,7 +31,12 @@ export type FaultAnswer =
 	| { kind: "reset" }
 	| { kind: "hang" };
 
-export function preStreamFaultAnswer(fault: PreStreamFault, account: Account, requestId: string): FaultAnswer {
+export function preStreamFaultAnswer(
+	fault: PreStreamFault,
+	account: Account,
+	requestId: string,
+	model = "unknown",
+): FaultAnswer {
 	const now = Date.now();
 	const usage = currentUsage(account, now);
 	const headers = { ...rateLimitHeaders(account, usage, now), "x-request-id": requestId };
@@ -38,7 +53,16 @@ export function preStreamFaultAnswer(fault: PreStreamFault, account: Account, re
 			};
 		}
 		case "rate-limit":
-			return { kind: "reply", reply: rateLimitExceeded(fault.retryAfterSeconds), headers };
+			return { kind: "reply", reply: rateLimitExceeded(fault.retryAfterSeconds, !fault.withoutRetryAfter), headers };
+		case "deactivated-workspace":
+			// Refused before the usage lookup: no x-codex headers.
+			return { kind: "reply", reply: deactivatedWorkspace(), headers: { "x-request-id": requestId } };
+		case "forbidden":
+			return { kind: "reply", reply: forbidden(fault.body), headers: {} };
+		case "usage-not-included":
+			return { kind: "reply", reply: usageNotIncluded(account.plan), headers };
+		case "model-not-supported":
+			return { kind: "reply", reply: modelNotSupported(model), headers: { "x-request-id": requestId } };
 		case "unauthorized":
 			// Auth failures happen before the usage lookup, so no x-codex headers.
 			return { kind: "reply", reply: tokenExpired(), headers: { "x-request-id": requestId } };
@@ -58,11 +82,13 @@ export interface FaultContext {
 	requestId: string;
 	/** Destroys the socket on purpose. */
 	kill: () => void;
+	/** The request's model (named by a model refusal). */
+	model?: string;
 }
 
 /** SSE: answers the request as the fault dictates; resolves once it is done with it. */
 export async function answerPreStreamFault(fault: PreStreamFault, ctx: FaultContext): Promise<void> {
-	const answer = preStreamFaultAnswer(fault, ctx.account, ctx.requestId);
+	const answer = preStreamFaultAnswer(fault, ctx.account, ctx.requestId, ctx.model);
 	if (answer.kind === "reply") sendJson(ctx.res, answer.reply, answer.headers);
 	else if (answer.kind === "reset") ctx.kill();
 	else await untilAborted(ctx.signal);

@@ -59,11 +59,11 @@ export function header(req: IncomingMessage, name: string): string | undefined {
 
 export function sendJson(res: ServerResponse, reply: ErrorReply, extra: Record<string, string> = {}): void {
 	if (res.headersSent || res.destroyed) return;
-	const payload = JSON.stringify(reply.body);
+	const payload = reply.text ?? JSON.stringify(reply.body);
 	res.writeHead(reply.status, {
 		...extra,
 		...reply.headers,
-		"content-type": "application/json",
+		"content-type": reply.contentType ?? "application/json",
 		"content-length": String(Buffer.byteLength(payload)),
 	});
 	res.end(payload);

@@ -1,5 +1,12 @@
 import { createHash } from "node:crypto";
-import { type ErrorReply, invalidGrant, oauthError, refreshTokenReused, tokenServerError } from "./errors.ts";
+import {
+	type ErrorReply,
+	invalidGrant,
+	oauthError,
+	refreshTokenError,
+	refreshTokenReused,
+	tokenServerError,
+} from "./errors.ts";
 import { BodyError, decodeBody, header, parseFormOrJson, readRaw, sleep, untilAborted } from "./http-util.ts";
 import { begin, type RouteContext, replyJson } from "./route-context.ts";
 import type { FakeState } from "./state.ts";
@@ -90,6 +97,10 @@ export async function handleToken(ctx: RouteContext): Promise<void> {
 	if (state.token.fault === "hang") return untilAborted(ctx.signal);
 	if (state.token.fault === "server-error") return replyJson(ctx, entry, tokenServerError());
 	if (state.token.fault === "invalid-grant") return replyJson(ctx, entry, invalidGrant("Invalid refresh token"));
+	if (state.token.fault === "refresh-error") {
+		const { status, code } = state.token.refreshError ?? { status: 401, code: "refresh_token_reused" as const };
+		return replyJson(ctx, entry, refreshTokenError(code, status));
+	}
 
 	if (params.grant_type === "refresh_token") return replyJson(ctx, entry, refresh(ctx, params));
 	if (params.grant_type === "authorization_code") return replyJson(ctx, entry, exchangeCode(state, params));

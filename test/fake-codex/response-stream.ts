@@ -83,7 +83,7 @@ async function playFailure(
 	const response = baseResponse(newResponseId(), request);
 	for (const event of preambleEvents(response)) await sink.send(event.type, event.data);
 	const fallback = serverError(500, requestId).body as { error: { code: string; message: string } };
-	const code = fault.code ?? fallback.error.code;
+	const code = fault.code === undefined ? fallback.error.code : fault.code;
 	const message = fault.message ?? fallback.error.message;
 	if (fault.kind === "response-failed") {
 		await sink.send("response.failed", { response: { ...response, status: "failed", error: { code, message } } });

@@ -44,6 +44,7 @@ export async function handleResponses(ctx: RouteContext): Promise<void> {
 			signal: ctx.signal,
 			requestId: ctx.requestId,
 			kill: () => kill(ctx),
+			...(typeof request.model === "string" ? { model: request.model } : {}),
 		});
 		state.patch(entry, { status: ctx.res.headersSent ? ctx.res.statusCode : 0 });
 		return;

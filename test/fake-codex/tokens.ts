@@ -14,6 +14,7 @@ const PROFILE_CLAIM = "https://api.openai.com/profile";
 
 interface AccessRecord {
 	accountId: string;
+	workspaceId: string;
 	expiresAt: number;
 	expired: boolean;
 }
@@ -43,8 +44,8 @@ function accessClaims(account: Account, iat: number, exp: number): Record<string
 		scp: ["openid", "profile", "email", "offline_access"],
 		session_id: `authsess_${randomBytes(12).toString("hex")}`,
 		[AUTH_CLAIM]: {
-			chatgpt_account_id: account.accountId,
-			chatgpt_account_user_id: `${account.userId}__${account.accountId}`,
+			chatgpt_account_id: account.workspaceId,
+			chatgpt_account_user_id: `${account.userId}__${account.workspaceId}`,
 			chatgpt_compute_residency: "no_constraint",
 			chatgpt_plan_type: account.plan,
 			chatgpt_user_id: account.userId,
@@ -64,7 +65,7 @@ function idClaims(account: Account, iat: number): Record<string, unknown> {
 		email_verified: true,
 		exp: iat + 3600,
 		[AUTH_CLAIM]: {
-			chatgpt_account_id: account.accountId,
+			chatgpt_account_id: account.workspaceId,
 			chatgpt_plan_type: account.plan,
 			chatgpt_subscription_active_start: new Date((iat - 86400) * 1000).toISOString(),
 			chatgpt_subscription_active_until: new Date((iat + 30 * 86400) * 1000).toISOString(),
@@ -92,7 +93,12 @@ export class TokenStore {
 		const access = makeFakeJwt(accessClaims(account, iat, exp));
 		const refresh = `rt_${randomBytes(24).toString("base64url")}`;
 		const expiresAt = exp * 1000;
-		this.access.set(access, { accountId: account.accountId, expiresAt, expired: false });
+		this.access.set(access, {
+			accountId: account.accountId,
+			workspaceId: account.workspaceId,
+			expiresAt,
+			expired: false,
+		});
 		this.refresh.set(refresh, { accountId: account.accountId, used: false });
 		return { access, refresh, idToken: makeFakeJwt(idClaims(account, iat)), expiresAt };
 	}
@@ -135,7 +141,7 @@ export class TokenStore {
 		if (!match?.[1]) return { ok: false, reason: "missing", accountId: accountHeader };
 		const record = this.access.get(match[1]);
 		if (!record) return { ok: false, reason: "invalid", accountId: accountHeader };
-		if (accountHeader && accountHeader !== record.accountId) {
+		if (accountHeader && accountHeader !== record.workspaceId) {
 			return { ok: false, reason: "mismatch", accountId: accountHeader };
 		}
 		if (record.expired || now >= record.expiresAt) {

@@ -8,8 +8,13 @@ export interface WindowInit {
 }
 
 export interface FakeAccountInit {
-	/** chatgpt_account_id */
+	/** The fake's key for this login; also its chatgpt_account_id unless `workspaceId` is set. */
 	accountId: string;
+	/**
+	 * chatgpt_account_id when several logins share one Team/Business workspace (each its own seat,
+	 * user and limits; codex-rs token_data.rs: the claim is the workspace id).
+	 */
+	workspaceId?: string;
 	email?: string;
 	/** Default "plus". */
 	plan?: string;
@@ -59,12 +64,21 @@ export interface FakeLimitInit {
 
 export type Fault =
 	| { kind: "usage-limit"; resetsInSeconds?: number }
-	| { kind: "rate-limit"; retryAfterSeconds: number }
+	| { kind: "rate-limit"; retryAfterSeconds: number; withoutRetryAfter?: boolean }
+	/** 402 `{"detail":{"code":"deactivated_workspace"}}`. */
+	| { kind: "deactivated-workspace" }
+	/** 403 with an empty body (`"empty"`, as Cloudflare/IP blocks answer) or a Cloudflare HTML page. */
+	| { kind: "forbidden"; body: "empty" | "html" }
+	/** 429 `usage_not_included`: the plan has no Codex. */
+	| { kind: "usage-not-included" }
+	/** 400 "The '<model>' model is not supported when using Codex with a ChatGPT account." (a plan's refusal). */
+	| { kind: "model-not-supported" }
 	| { kind: "unauthorized" }
 	| { kind: "server-error"; status: 500 | 502 | 503 }
 	| { kind: "reset-before-headers" }
 	| { kind: "cut-mid-stream"; afterDeltas: number }
-	| { kind: "response-failed"; code?: string; message?: string }
+	/** `code: null` sends a null code (as `invalid_encrypted_content` once came, openai/codex#3942). */
+	| { kind: "response-failed"; code?: string | null; message?: string }
 	| { kind: "error-event"; code?: string; message?: string }
 	| { kind: "hang" };
 
@@ -142,7 +156,12 @@ export interface TokenKnobs {
 	 * `foreign`: a refresh is processed (the token is rotated) but answered with tokens of another
 	 * account (`foreignAccountId`, or any other account), like a confused or hostile endpoint.
 	 */
-	fault?: "server-error" | "invalid-grant" | "hang" | "foreign";
+	fault?: "server-error" | "invalid-grant" | "hang" | "foreign" | "refresh-error";
+	/** For `refresh-error`: the status and `error.code` of the refusal (default 401 `refresh_token_reused`). */
+	refreshError?: {
+		status: 400 | 401;
+		code: "refresh_token_reused" | "refresh_token_expired" | "refresh_token_invalidated";
+	};
 	foreignAccountId?: string;
 }
 

@@ -82,7 +82,12 @@ export async function runTurn(deps: TurnDeps, frame: Record<string, unknown>): P
 			onFault: (fault) => state.patch(entry, { fault: fault.kind }),
 		});
 		if (admission.kind === "fault") {
-			const answer = preStreamFaultAnswer(admission.fault, account, requestId);
+			const answer = preStreamFaultAnswer(
+				admission.fault,
+				account,
+				requestId,
+				typeof request.model === "string" ? request.model : undefined,
+			);
 			if (answer.kind === "reply") return await fail(answer.reply, answer.headers);
 			if (answer.kind === "reset") return kill();
 			return await untilAborted(signal);

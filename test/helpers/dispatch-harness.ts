@@ -72,6 +72,12 @@ export interface HarnessOptions {
 	pollUsageFirst?: boolean;
 }
 
+/** A fake account with nothing used in its 5-hour window. */
+export const freshAccount = (accountId: string) => ({
+	accountId,
+	primary: { usedPercent: 0, windowMinutes: 300, resetsInSeconds: 3600 },
+});
+
 /** A fake account with some usage: the policy prefers the one whose weekly window resets soonest. */
 export const usedAccount = (accountId: string, weekly: number, weeklyResetHours: number) => ({
 	accountId,

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { type Harness, responseAccounts, startHarness } from "../helpers/dispatch-harness.ts";
+import { freshAccount, type Harness, responseAccounts, startHarness } from "../helpers/dispatch-harness.ts";
 import { eventually } from "../helpers/eventually.ts";
 
 let harness: Harness | undefined;
@@ -8,10 +8,7 @@ afterEach(async () => {
 	harness = undefined;
 });
 
-const fresh = (accountId: string) => ({
-	accountId,
-	primary: { usedPercent: 0, windowMinutes: 300, resetsInSeconds: 3600 },
-});
+const fresh = freshAccount;
 
 describe("failover before the first token", () => {
 	it("moves a usage-limited request from A to B with the text intact, and cools A down until its reset", async () => {

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { retryAfterFromHeaders, usageFromHeaders } from "../../src/usage/rate-limit-headers.ts";
-import { classifyFailure } from "../../src/usage/upstream-failure.ts";
+import {
+	ACCOUNT_REFUSAL_COOLDOWN_MS,
+	classifyFailure,
+	classifyStreamFailure,
+	RATE_LIMIT_DEFAULT_MS,
+	tryAgainIn,
+} from "../../src/usage/upstream-failure.ts";
 import { usageFromWhamResponse } from "../../src/usage/usage-response.ts";
 import { resetWindowsDueBy } from "../../src/usage/usage-snapshot.ts";
 
@@ -71,6 +77,92 @@ describe("classifyFailure", () => {
 
 	it("tolerates a non-JSON body", () => {
 		expect(classifyFailure(502, {}, "<html>bad gateway</html>", NOW)).toEqual({ kind: "transient" });
+	});
+});
+
+describe("refusals and stream failures", () => {
+	const LONG = NOW + ACCOUNT_REFUSAL_COOLDOWN_MS;
+	it.each([
+		{
+			name: "402 deactivated_workspace",
+			status: 402,
+			body: '{"detail":{"code":"deactivated_workspace"}}',
+			expected: {
+				kind: "account-refused",
+				code: "deactivated_workspace",
+				reason: "workspace deactivated",
+				resetsAt: LONG,
+			},
+		},
+		{
+			name: "429 usage_not_included",
+			status: 429,
+			body: '{"error":{"type":"usage_not_included","plan_type":"free"}}',
+			expected: { kind: "account-refused", code: "usage_not_included", reason: "plan has no Codex", resetsAt: LONG },
+		},
+		{
+			name: "400 model not supported",
+			status: 400,
+			body: '{"detail":"The \'gpt-5.5\' model is not supported when using Codex with a ChatGPT account."}',
+			expected: { kind: "model-refused", code: "model_not_supported", reason: "model not on this plan" },
+		},
+		{ name: "403 empty", status: 403, body: "", expected: { kind: "forbidden", code: "forbidden" } },
+		{
+			name: "403 HTML",
+			status: 403,
+			body: "<html>Just a moment...</html>",
+			expected: { kind: "forbidden", code: "forbidden" },
+		},
+		{
+			name: "429 rate_limit_exceeded without retry-after: the message's delay",
+			status: 429,
+			body: '{"error":{"code":"rate_limit_exceeded","message":"Please try again in 1.5s."}}',
+			expected: { kind: "exhausted", code: "rate_limit_exceeded", resetsAt: NOW + 1500 },
+		},
+		{
+			name: "429 rate_limit_exceeded, no delay anywhere: a short default",
+			status: 429,
+			body: '{"error":{"code":"rate_limit_exceeded","message":"Rate limit reached."}}',
+			expected: { kind: "exhausted", code: "rate_limit_exceeded", resetsAt: NOW + RATE_LIMIT_DEFAULT_MS },
+		},
+		{
+			name: "400 encrypted content with a null code",
+			status: 400,
+			body: '{"error":{"code":null,"type":"invalid_request_error","message":"The encrypted content gAAA...dQ== could not be verified."}}',
+			expected: { kind: "foreign-reasoning", code: "invalid_encrypted_content" },
+		},
+	])("HTTP $name", ({ status, body, expected }) => {
+		expect(classifyFailure(status, {}, body, NOW)).toEqual(expected);
+	});
+
+	it.each([
+		["context_length_exceeded", "Your input exceeds the context window of this model.", { kind: "fatal" }],
+		["invalid_prompt", "Invalid prompt.", { kind: "fatal" }],
+		["cyber_policy", "This request was flagged.", { kind: "fatal" }],
+		["insufficient_quota", "Quota exceeded.", { kind: "exhausted" }],
+		["usage_limit_reached", "The usage limit has been reached", { kind: "exhausted" }],
+		["usage_not_included", "Not included.", { kind: "account-refused", resetsAt: NOW + ACCOUNT_REFUSAL_COOLDOWN_MS }],
+		["server_is_overloaded", "Busy.", { kind: "transient" }],
+		["slow_down", "Slow down.", { kind: "transient" }],
+		["rate_limit_exceeded", "Please try again in 20ms.", { kind: "exhausted", resetsAt: NOW + 20 }],
+		["rate_limit_exceeded", "Please try again in 3 seconds.", { kind: "exhausted", resetsAt: NOW + 3000 }],
+	])("response.failed %s", (code, message, expected) => {
+		expect(classifyStreamFailure(code, message, NOW)).toMatchObject({ ...expected, code });
+	});
+
+	it("response.failed invalid_encrypted_content with a null code, by its message", () => {
+		const message = "Encrypted function output content could not be decrypted or decoded.";
+		expect(classifyStreamFailure(undefined, message, NOW)).toEqual({
+			kind: "foreign-reasoning",
+			code: "invalid_encrypted_content",
+		});
+	});
+
+	it("reads 'try again in' as codex-rs does", () => {
+		expect(tryAgainIn("Please try again in 1.5s.", NOW)).toBe(NOW + 1500);
+		expect(tryAgainIn("try again in 20ms", NOW)).toBe(NOW + 20);
+		expect(tryAgainIn("Try again in 2 seconds", NOW)).toBe(NOW + 2000);
+		expect(tryAgainIn("no delay here", NOW)).toBeUndefined();
 	});
 });
 
