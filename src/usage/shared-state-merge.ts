@@ -47,29 +47,30 @@ export function mergeSharedState(
 		delete merged.cooldownUntil;
 		delete merged.cooldownReason;
 	}
-	if (patch.limitCooldowns || merged.limitCooldowns) {
-		const limits: Record<string, number> = {};
-		for (const source of [merged.limitCooldowns, patch.limitCooldowns]) {
-			for (const [id, until] of Object.entries(source ?? {})) {
-				if (until > now && (limits[id] ?? 0) < until) limits[id] = until;
-			}
-		}
-		if (Object.keys(limits).length > 0) merged.limitCooldowns = limits;
-		else delete merged.limitCooldowns;
-	}
+	const limits = laterUntils(merged.limitCooldowns, patch.limitCooldowns, now);
+	if (limits) merged.limitCooldowns = limits;
+	else delete merged.limitCooldowns;
 	if (patch.limitModels) merged.limitModels = { ...merged.limitModels, ...patch.limitModels };
 	if (patch.usage && (!merged.usage || merged.usage.observedAt <= patch.usage.observedAt)) merged.usage = patch.usage;
 	if ((patch.degradedUntil ?? 0) > (merged.degradedUntil ?? 0)) merged.degradedUntil = patch.degradedUntil;
 	if (merged.degradedUntil !== undefined && merged.degradedUntil <= now) delete merged.degradedUntil;
-	if (patch.modelRefusals || merged.modelRefusals) {
-		const refusals: Record<string, number> = {};
-		for (const source of [merged.modelRefusals, patch.modelRefusals]) {
-			for (const [model, until] of Object.entries(source ?? {})) {
-				if (until > now && until > (refusals[model] ?? 0)) refusals[model] = until;
-			}
-		}
-		if (Object.keys(refusals).length > 0) merged.modelRefusals = refusals;
-		else delete merged.modelRefusals;
-	}
+	const refusals = laterUntils(merged.modelRefusals, patch.modelRefusals, now);
+	if (refusals) merged.modelRefusals = refusals;
+	else delete merged.modelRefusals;
 	return merged;
+}
+
+/** Two `key → until` maps as one: the later `until` per key, the ones over by `now` dropped; undefined when none is left. */
+function laterUntils(
+	a: Record<string, number> | undefined,
+	b: Record<string, number> | undefined,
+	now: number,
+): Record<string, number> | undefined {
+	const merged: Record<string, number> = {};
+	for (const source of [a, b]) {
+		for (const [key, until] of Object.entries(source ?? {})) {
+			if (until > now && until > (merged[key] ?? 0)) merged[key] = until;
+		}
+	}
+	return Object.keys(merged).length > 0 ? merged : undefined;
 }
