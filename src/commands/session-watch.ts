@@ -97,6 +97,7 @@ export class SessionWatch implements SessionView {
 			session: this.#sessionAccounts(),
 			now: this.#options.now(),
 			file: this.supervisor.store.file,
+			credits: this.supervisor.creditsPolicy(),
 		});
 	}
 

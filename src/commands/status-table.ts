@@ -3,6 +3,7 @@
  * the actor's health sits in the same row.
  */
 import { formatLocalTime } from "../dispatch/user-messages.ts";
+import type { CreditsPolicy } from "../store/account-record.ts";
 import type { AccountView } from "../supervisor/supervisor.ts";
 import {
 	isOnCredits,
@@ -37,6 +38,8 @@ export interface StatusTableInput {
 	now: number;
 	/** The accounts file, named in the title so a broken file can be found. */
 	file: string;
+	/** The credits policy in force (default "last-resort"): says whether an account on credits serves. */
+	credits?: CreditsPolicy;
 }
 
 export function renderStatusTable(input: StatusTableInput): string[] {
@@ -52,7 +55,7 @@ export function renderStatusTable(input: StatusTableInput): string[] {
 			view.label,
 			view.email ?? "-",
 			view.plan ?? usage?.planType ?? "-",
-			isOnCredits(usage) && standing === "available" ? `available (on credits${creditsBalance(usage)})` : standing,
+			isOnCredits(usage) && standing === "available" ? creditsState(usage, input.credits) : standing,
 			windowCell(short, now, SHORT_MINUTES),
 			windowCell(long, now, LONG_MINUTES),
 			usage ? `${formatDuration(now - usage.observedAt)} ago` : "-",
@@ -102,6 +105,13 @@ function limitRow(limit: LimitUsage, cooldownUntil: number | undefined, now: num
 		"",
 		"",
 	];
+}
+
+/** An account whose plan quota is spent but whose credits would pay: whether it serves depends on the policy. */
+function creditsState(usage: UsageSnapshot | undefined, policy: CreditsPolicy | undefined): string {
+	return policy === "never"
+		? `plan quota used; credits not spent (/dispatch-credits)${creditsBalance(usage)}`
+		: `available (on credits${creditsBalance(usage)})`;
 }
 
 function creditsBalance(usage: UsageSnapshot | undefined): string {

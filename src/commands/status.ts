@@ -47,6 +47,7 @@ export function statusCommand(now: () => number = Date.now): DispatchCommand {
 				session: { ...(activeId ? { activeId } : {}), ...(pinnedId ? { pinnedId } : {}) },
 				now: now(),
 				file: supervisor.store.file,
+				credits: supervisor.creditsPolicy(),
 			});
 			env.ui.show(STATUS_WIDGET_KEY, lines);
 		},

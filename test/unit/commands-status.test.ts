@@ -76,6 +76,15 @@ describe("renderStatusTable", () => {
 		expect(cells(lines[3])?.slice(3, 6)).toEqual(["available (on credits, balance 12.40)", "-", "30d 100% (13:40)"]);
 		expect(cells(lines[4])?.slice(3, 6)).toEqual(["available", "10% (13:40)", "20% (Thu 12:00)"]);
 		expect(lines[5]).toMatch(/^ {2}└ gpt-5\.3-codex-spark\s+cooling down until 13:40\s+100% \(13:40\)/);
+		// With credits turned off, the same account waits for its reset.
+		const never = renderStatusTable({
+			accounts: [view("month", { usage: month })],
+			session: {},
+			now: NOW,
+			file: "/pool.db",
+			credits: "never",
+		});
+		expect(cells(never[2])?.[3]).toBe("plan quota used; credits not spent (/dispatch-credits), balance 12.40");
 	});
 
 	it("shows state, usage with reset times, data age and actor health in one row per account", () => {
