@@ -77,6 +77,9 @@ export interface SupervisorEvents {
 	error: [error: Error];
 }
 
+/** How long what this process learnt waits before it is written to the store (see #share). */
+const SHARE_DELAY_MS = 50;
+
 export class Supervisor extends EventEmitter<SupervisorEvents> {
 	readonly store: AccountStore;
 	readonly options: SupervisorOptions;
@@ -114,6 +117,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 	#unwatch: (() => void) | undefined;
 	/** Store writes of what this process learnt; stop waits for them (bounded). */
 	readonly #writes = new Set<Promise<void>>();
+	/** Learnt here, not written yet (see #share). */
+	readonly #unshared: { accountId: string; patch: SharedPatch }[] = [];
+	#shareTimer: NodeJS.Timeout | undefined;
 	#syncing: Promise<void> = Promise.resolve();
 	#stopped = false;
 
@@ -453,6 +459,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 			const usage = actor.undeliveredUsage();
 			if (usage) this.#share(actor.accountId, { usage });
 		}
+		this.#flushShares();
 		await Promise.all([
 			within(Promise.all(this.#writes), boundMs),
 			within(this.#poller?.stop(), boundMs),
@@ -548,17 +555,35 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 	}
 
 	/**
-	 * Merges `patch` into the account's shared state (later cooldown and newer usage win), on the
-	 * next turn of the event loop: a failover's next attempt goes out first.
+	 * Merges `patch` into the account's shared state (later cooldown and newer usage win). Written
+	 * a moment later, with whatever else was learnt meanwhile, in one transaction: the write is
+	 * synchronous on pi's thread (about a millisecond), and a failover's next attempt should reach
+	 * its first token before it. stop() writes what is still waiting.
 	 */
 	#share(accountId: string, patch: SharedPatch): void {
-		const write = new Promise<void>((resolve) => setImmediate(resolve))
-			.then(() =>
-				this.store.update((data) => {
-					if (!data.accounts.some((a) => a.id === accountId)) return;
-					data.state[accountId] = mergeSharedState(data.state[accountId], patch, Date.now());
-				}),
-			)
+		this.#unshared.push({ accountId, patch });
+		this.#shareTimer ??= setTimeout(() => this.#flushShares(), SHARE_DELAY_MS);
+	}
+
+	/** Writes what this process learnt and has not written yet; resolves once the store has it. */
+	async flushLearnt(): Promise<void> {
+		this.#flushShares();
+		await Promise.all(this.#writes);
+	}
+
+	#flushShares(): void {
+		clearTimeout(this.#shareTimer);
+		this.#shareTimer = undefined;
+		const batch = this.#unshared.splice(0);
+		if (batch.length === 0) return;
+		const write = this.store
+			.update((data) => {
+				const now = Date.now();
+				for (const { accountId, patch } of batch) {
+					if (!data.accounts.some((a) => a.id === accountId)) continue;
+					data.state[accountId] = mergeSharedState(data.state[accountId], patch, now);
+				}
+			})
 			.catch((error: unknown) => {
 				this.emit("error", new Error(`could not share what was learnt: ${describeError(error)}`));
 			})

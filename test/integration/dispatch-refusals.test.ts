@@ -91,6 +91,7 @@ describe("account-level refusals move the request on", () => {
 		expect(result.message.stopReason).toBe("error");
 		expect(result.message.errorMessage).toContain("refused access (403)");
 		expect(responseAccounts(harness.fake)).toEqual(["acct-a", "acct-b"]);
+		await harness.supervisor.flushLearnt();
 		const state = (await harness.store.read()).state;
 		expect(state["acct-a"]?.cooldownUntil).toBeUndefined();
 		expect(state["acct-b"]?.cooldownUntil).toBeUndefined();
@@ -107,6 +108,7 @@ describe("account-level refusals move the request on", () => {
 		expect(responseAccounts(fake)).toEqual(["acct-free", "acct-plus", "acct-plus"]);
 		expect(stateOf(harness, "acct-free")).toContain(`model not on this plan: ${TEST_MODEL_ID}`);
 		// The account itself is not cooled down (other models still go there); the pool holds the refusal.
+		await harness.supervisor.flushLearnt();
 		const shared = (await harness.store.read()).state["acct-free"];
 		expect(shared?.cooldownUntil).toBeUndefined();
 		expect(Object.keys(shared?.modelRefusals ?? {})).toEqual([TEST_MODEL_ID]);
@@ -155,6 +157,7 @@ describe("stream failures are classified by their code", () => {
 
 	it("server_is_overloaded moves on without a cooldown", async () => {
 		const h = await servedByBAfter({ kind: "response-failed", code: "server_is_overloaded", message: "Busy." });
+		await h.supervisor.flushLearnt();
 		expect((await h.store.read()).state["acct-a"]?.cooldownUntil).toBeUndefined();
 	});
 

@@ -131,6 +131,7 @@ describe("per-model limits", () => {
 		expect(again.text).toBe("Hello from acct-b.");
 		expect(responseAccounts(harness.fake)).toEqual(["acct-a", "acct-b", "acct-a", "acct-b"]);
 		// Shared with other processes through the store.
+		await harness.supervisor.flushLearnt();
 		const stored = (await harness.store.read()).state["acct-a"];
 		expect(stored?.limitCooldowns?.codex_bengalfox).toBeGreaterThan(Date.now());
 		expect(stored?.limitModels?.[SPARK]).toBe("codex_bengalfox");
