@@ -404,6 +404,9 @@ export class AccountActor {
 		if (until !== undefined && until > this.#deps.now() && (this.#cooldownUntil ?? 0) < until) {
 			this.#cooldownUntil = until;
 			this.#cooldownReason = shared.cooldownReason;
+			// Learnt now: a success that arrives later but was answered before the bench began (a
+			// stream in flight when another process met the 429) must not end it.
+			this.#cooldownSetAt = this.#deps.now();
 		}
 	}
 
