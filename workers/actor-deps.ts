@@ -7,6 +7,7 @@ import { type AccountCredentials, recordWorkspace, type SharedAccountState } fro
 import { AccountStore } from "../src/store/account-store.ts";
 import { removePending } from "../src/store/pending-save.ts";
 import { refreshSingleFlight } from "../src/store/single-flight-refresh.ts";
+import { within } from "../src/supervisor/within.ts";
 import { mergeSharedState } from "../src/usage/shared-state-merge.ts";
 import { usageFromWhamResponse } from "../src/usage/usage-response.ts";
 import type { ActorDeps } from "./actor-core.ts";
@@ -152,14 +153,7 @@ export function createActorDeps(start: StartMessage, send: (message: ActorToSupe
 			closed = true;
 			clearTimeout(saveTimer);
 			if (unsaved) await track(retrySave()).catch(() => undefined);
-			let timer: NodeJS.Timeout | undefined;
-			await Promise.race([
-				Promise.allSettled([...inFlight]),
-				new Promise((resolve) => {
-					timer = setTimeout(resolve, FLUSH_MS);
-				}),
-			]);
-			clearTimeout(timer);
+			await within(Promise.allSettled([...inFlight]), FLUSH_MS);
 			store.close();
 		},
 	};

@@ -456,9 +456,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 			const usage = actor.undeliveredUsage();
 			if (usage) this.#share(actor.accountId, { usage });
 		}
-		this.#flushShares();
 		await Promise.all([
-			within(Promise.all(this.#writes), boundMs),
+			within(this.flushLearnt(), boundMs),
 			within(this.#poller?.stop(), boundMs),
 			...[...this.#actors.values()].map((actor) => actor.stop(boundMs)),
 			// Actors of accounts removed meanwhile are ending too (their own bound).
