@@ -37,6 +37,9 @@ export async function bundleWorker(outfile: string): Promise<void> {
 		target: "node22",
 		sourcemap: true,
 		logLevel: "warning",
+		// Loaded only by the Redis store (dynamic import), from the package's own dependencies: a
+		// file-store actor never parses it.
+		external: ["ioredis"],
 		// CommonJS dependencies call require() for Node's
 		// built-ins; an ES module has none, so give the bundle one.
 		banner: {

@@ -4,7 +4,7 @@ import { assertTokensBelongTo, refreshWithRetry } from "../src/auth/token-client
 import { TransientUpstreamError } from "../src/errors.ts";
 import type { ActorToSupervisorBody, SupervisorToActor } from "../src/protocol/messages.ts";
 import { type AccountCredentials, recordWorkspace, type SharedAccountState } from "../src/store/account-record.ts";
-import { AccountStore } from "../src/store/account-store.ts";
+import { openPoolStore } from "../src/store/open-pool-store.ts";
 import { removePending } from "../src/store/pending-save.ts";
 import { refreshSingleFlight } from "../src/store/single-flight-refresh.ts";
 import { within } from "../src/supervisor/within.ts";
@@ -33,7 +33,7 @@ export function createActorDeps(start: StartMessage, send: (message: ActorToSupe
 	// The workspace is what `chatgpt-account-id` names; the seat tells two logins of it apart.
 	const workspace = recordWorkspace(start.account);
 	const expected = { workspace, ...(start.account.seat ? { seat: start.account.seat } : {}) };
-	const store = new AccountStore({ home: config.home });
+	const store = openPoolStore(config.store ?? { kind: "file", home: config.home });
 	const inFlight = new Set<Promise<unknown>>();
 	let unsaved: Unsaved | undefined;
 	let saveTimer: NodeJS.Timeout | undefined;

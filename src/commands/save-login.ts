@@ -8,7 +8,7 @@
 import { accountIdentity } from "../auth/jwt.ts";
 import { nextDefaultLabel, validateLabel } from "../auth/labels.ts";
 import { type AccountCredentials, type AccountRecord, recordWorkspace } from "../store/account-record.ts";
-import type { AccountStore } from "../store/account-store.ts";
+import type { PoolStore } from "../store/pool-store.ts";
 
 export interface LoginToSave {
 	credentials: AccountCredentials;
@@ -35,7 +35,7 @@ export function loginWho(login: Pick<LoginToSave, "identity">): string {
 	return email ? `${email}${plan ? ` (${plan})` : ""}` : `account ${accountId}`;
 }
 
-export function saveLogin(store: AccountStore, login: LoginToSave, options: SaveOptions = {}): Promise<SaveOutcome> {
+export function saveLogin(store: PoolStore, login: LoginToSave, options: SaveOptions = {}): Promise<SaveOutcome> {
 	const now = options.now ?? Date.now();
 	const { accountId, seat, email, plan } = login.identity;
 	return store.update((data): SaveOutcome => {

@@ -46,12 +46,20 @@ export function statusCommand(now: () => number = Date.now): DispatchCommand {
 				accounts: supervisor.accounts(),
 				session: { ...(activeId ? { activeId } : {}), ...(pinnedId ? { pinnedId } : {}) },
 				now: now(),
-				file: supervisor.store.file,
+				file: storeTitle(supervisor),
 				credits: supervisor.creditsPolicy(),
 			});
 			env.ui.show(STATUS_WIDGET_KEY, lines);
 		},
 	};
+}
+
+/** The store's name, and when it cannot be reached, since when (served from what is known meanwhile). */
+export function storeTitle(supervisor: Supervisor): string {
+	const health = supervisor.store.health();
+	if (health.reachable) return supervisor.store.file;
+	const since = health.since ? ` since ${new Date(health.since).toISOString().slice(11, 19)}` : "";
+	return `${supervisor.store.file}: store unreachable${since} (${health.detail ?? "no connection"}), serving from memory`;
 }
 
 /** Resolves once every serving account has usage data or an error to show, or after `timeoutMs`. */

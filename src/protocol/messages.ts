@@ -5,6 +5,7 @@
  */
 import type { AuthEndpoints } from "../auth/auth-endpoints.ts";
 import type { AccountCredentials, SharedAccountState } from "../store/account-record.ts";
+import type { StoreConfig } from "../store/store-config.ts";
 import type { UsageSnapshot } from "../usage/usage-snapshot.ts";
 
 export const PROTOCOL_VERSION = 2 as const;
@@ -77,6 +78,8 @@ export interface ActorConfig {
 	auth: AuthEndpoints;
 	/** The shared store's folder (the actor writes credentials and cooldowns there). */
 	home: string;
+	/** The store the supervisor opened (file or Redis); absent = the file store in `home`. */
+	store?: StoreConfig;
 }
 
 /** What the supervisor saw of one upstream response, for the actor to learn from. */

@@ -27,9 +27,11 @@ import {
 	retireLegacy,
 	writeData,
 } from "./pool-db.ts";
+import type { PoolStore, RotationSave, StoreHealth } from "./pool-store.ts";
 import { newOwner } from "./process-identity.ts";
 import type { Database } from "./sqlite.ts";
 import { errorCodeName, SQLITE_BUSY, SQLITE_CANTOPEN, sqlite, sqliteCode } from "./sqlite.ts";
+import type { FileStoreConfig } from "./store-config.ts";
 import { type LockWaitInfo, lockWaitChannel, type StoreWriteEvent, storeWriteChannel } from "./store-diagnostics.ts";
 import {
 	StoreCorruptError,
@@ -63,8 +65,7 @@ const FILE_MODE = 0o600;
 /** A waiter re-checks a held lease this often even without a change event (dead holders, missed events). */
 const LEASE_RECHECK_MS = 250;
 
-/** Result of saving rotated tokens: `saved`, or why not and where they went instead. */
-export type RotationSave = { saved: true } | { saved: false; reason: string; sideFile?: string };
+export type { RotationSave } from "./pool-store.ts";
 
 /**
  * The pool shared by every pi process of one pi agent folder: one SQLite database in WAL mode.
@@ -78,9 +79,10 @@ export type RotationSave = { saved: true } | { saved: false; reason: string; sid
  *   file that is not a database is kept beside it.
  * - Needs a local file system: WAL uses shared memory, which network file systems do not share.
  */
-export class AccountStore {
+export class AccountStore implements PoolStore {
 	readonly home: string;
 	readonly file: string;
+	readonly config: FileStoreConfig;
 	readonly #options: AccountStoreOptions;
 	#db: Database | undefined;
 	readonly #inUpdate = new AsyncLocalStorage<true>();
@@ -94,7 +96,13 @@ export class AccountStore {
 		if (!options.home || !isAbsolute(options.home)) throw new StoreHomeError(options.home);
 		this.home = options.home;
 		this.file = join(this.home, DB_NAME);
+		this.config = { kind: "file", home: this.home };
 		this.#options = options;
+	}
+
+	/** A local file is always there to try (its errors come from each call). */
+	health(): StoreHealth {
+		return { reachable: true };
 	}
 
 	/** The current data; empty when nothing was stored yet. Takes no lock. */
@@ -583,19 +591,6 @@ export class AccountStore {
 	#publishWrite(event: Omit<StoreWriteEvent, "file" | "at">): void {
 		if (!storeWriteChannel.hasSubscribers) return;
 		storeWriteChannel.publish({ file: this.file, at: Date.now(), ...event } satisfies StoreWriteEvent);
-	}
-}
-
-/** `releaseLeasesOfThread` on a short-lived store of `home`; never throws (best effort on a crash path). */
-export async function releaseLeasesOfThread(home: string, threadId: number): Promise<number> {
-	let store: AccountStore | undefined;
-	try {
-		store = new AccountStore({ home });
-		return await store.releaseLeasesOfThread(threadId);
-	} catch {
-		return 0;
-	} finally {
-		store?.close();
 	}
 }
 

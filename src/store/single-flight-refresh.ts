@@ -1,5 +1,5 @@
 import type { AccountCredentials, AccountRecord, StoreData } from "./account-record.ts";
-import type { AccountStore } from "./account-store.ts";
+import type { PoolStore } from "./pool-store.ts";
 import { StoreAccountMissingError } from "./store-errors.ts";
 
 export interface RefreshOutcome {
@@ -29,7 +29,7 @@ export interface RefreshOutcome {
  * hosts cannot make two of them refresh. Errors of `doRefresh` propagate and nothing is written.
  */
 export async function refreshSingleFlight(
-	store: AccountStore,
+	store: PoolStore,
 	accountId: string,
 	knownAccessToken: string,
 	doRefresh: (current: AccountRecord) => Promise<AccountCredentials>,

@@ -169,3 +169,36 @@ export class StoreAccountMissingError extends DispatchError {
 		this.accountId = accountId;
 	}
 }
+
+/** The store settings (PI_DISPATCH_REDIS_URL, store.json, PI_DISPATCH_POOL_KEY) are wrong. */
+export class StoreConfigError extends DispatchError {
+	override readonly code = "E_STORE_CONFIG";
+	override name = "StoreConfigError";
+}
+
+/** The shared store (Redis) cannot be reached now; nothing was written, and nothing fell back to a local file. */
+export class StoreUnreachableError extends DispatchError {
+	override readonly code = "E_STORE_UNREACHABLE";
+	override name = "StoreUnreachableError";
+	readonly file: string;
+	readonly detail: string;
+	constructor(file: string, detail: string, options?: ErrorOptions) {
+		super(
+			`the pool store ${file} is unreachable (${detail}); pi-dispatch keeps serving from what it knows and reconnects.`,
+			options,
+		);
+		this.file = file;
+		this.detail = detail;
+	}
+}
+
+/** Credentials in the store are encrypted and PI_DISPATCH_POOL_KEY is missing or does not open them. */
+export class StoreKeyError extends DispatchError {
+	override readonly code = "E_STORE_KEY";
+	override name = "StoreKeyError";
+	readonly file: string;
+	constructor(file: string, reason: string) {
+		super(`cannot read the credentials in ${file}: ${reason}; set PI_DISPATCH_POOL_KEY to the pool's key.`);
+		this.file = file;
+	}
+}

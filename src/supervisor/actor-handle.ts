@@ -319,7 +319,10 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 
 	#spawn(): Promise<void> {
 		if (this.#stopping) return Promise.resolve();
-		this.#thread ??= new ActorThread(this.#options.workerUrl ?? actorWorkerUrl(), this.#options.config.home);
+		this.#thread ??= new ActorThread(
+			this.#options.workerUrl ?? actorWorkerUrl(),
+			this.#options.config.store ?? { kind: "file", home: this.#options.config.home },
+		);
 		const { port, ready } = this.#thread.run(
 			{
 				type: "start",

@@ -12,7 +12,8 @@ import {
 	type SupervisorToActor,
 	type SupervisorToActorBody,
 } from "../protocol/messages.ts";
-import { releaseLeasesOfThread } from "../store/account-store.ts";
+import { releaseLeasesOfThread } from "../store/open-pool-store.ts";
+import type { StoreConfig } from "../store/store-config.ts";
 import { within } from "./within.ts";
 import { actorPoolOptions } from "./worker-file.ts";
 
@@ -35,12 +36,12 @@ export class ActorThread {
 	readonly #destroyed: Promise<void>;
 	#destroy!: () => void;
 	/** The store folder whose leases a dead thread of this pool may still hold. */
-	readonly #home: string;
+	readonly #store: StoreConfig;
 	/** The thread running the current task, once it said `ready`. */
 	#threadId: number | undefined;
 
-	constructor(workerUrl: URL, home: string) {
-		this.#home = home;
+	constructor(workerUrl: URL, store: StoreConfig) {
+		this.#store = store;
 		this.#pool = new Piscina(actorPoolOptions(workerUrl));
 		// Piscina reports a thread dying with no task as 'error'; our task is always running, so
 		// the task's rejection is what drives restarts. Swallow the duplicate here.
@@ -135,6 +136,6 @@ export class ActorThread {
 	async #releaseLeases(): Promise<void> {
 		const threadId = this.#threadId;
 		this.#threadId = undefined;
-		if (threadId !== undefined) await releaseLeasesOfThread(this.#home, threadId);
+		if (threadId !== undefined) await releaseLeasesOfThread(this.#store, threadId);
 	}
 }

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { SharedAccountState, StoreData } from "../store/account-record.ts";
-import type { AccountStore } from "../store/account-store.ts";
+import type { PoolStore } from "../store/pool-store.ts";
 
 export interface PollClaim {
 	/** This process (unique per supervisor). */
@@ -45,7 +45,7 @@ function dueAccounts(data: StoreData, claim: PollClaim): string[] {
 }
 
 /** Takes the poll lease of every due account (up to `max`) in one store write; the ids this process now polls. */
-export async function claimPollLeases(store: AccountStore, claim: PollClaim): Promise<string[]> {
+export async function claimPollLeases(store: PoolStore, claim: PollClaim): Promise<string[]> {
 	// A lock-free read first: most ticks find nothing due and write nothing.
 	if (dueAccounts(await store.read(), claim).length === 0) return [];
 	return store.update((data) => {
@@ -58,7 +58,7 @@ export async function claimPollLeases(store: AccountStore, claim: PollClaim): Pr
 }
 
 export interface PoolPollerOptions {
-	store: AccountStore;
+	store: PoolStore;
 	/** Shared usage older than this is due at each tick. */
 	staleMs: number;
 	/** The same for an account on a cooldown (its throttled re-check). */

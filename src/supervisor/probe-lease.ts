@@ -5,7 +5,7 @@
  * lapses and the next request takes it over.
  */
 import type { SharedAccountState } from "../store/account-record.ts";
-import type { AccountStore } from "../store/account-store.ts";
+import type { PoolStore } from "../store/pool-store.ts";
 
 /** True while the account's cooldown has ended and no success has been seen since. */
 export function probeDue(state: SharedAccountState | undefined, now: number): boolean {
@@ -20,7 +20,7 @@ export function probedElsewhere(state: SharedAccountState | undefined, owner: st
 
 /** Takes the account's probe lease for `owner` unless another holds a live one; true when `owner` holds it. */
 export async function claimProbe(
-	store: AccountStore,
+	store: PoolStore,
 	accountId: string,
 	owner: string,
 	now: number,

@@ -1,5 +1,6 @@
 import type { AuthEndpoints } from "../auth/auth-endpoints.ts";
 import type { ActorConfig } from "../protocol/messages.ts";
+import type { StoreConfig } from "../store/store-config.ts";
 import type { RestartPolicyOptions } from "./restart-policy.ts";
 import type { CreditsPolicy } from "./selection-policy.ts";
 
@@ -10,7 +11,7 @@ export interface SupervisorOptions {
 	codexBaseUrl: string;
 	auth: AuthEndpoints;
 	/** Actor tunables; defaults below. */
-	actor?: Partial<Omit<ActorConfig, "codexBaseUrl" | "auth" | "home">>;
+	actor?: Partial<Omit<ActorConfig, "codexBaseUrl" | "auth" | "home" | "store">>;
 	restart?: Partial<RestartPolicyOptions & { backoffMs: number; readyTimeoutMs: number }>;
 	/** Streams in flight at once, over all accounts and per account. */
 	concurrency?: { global?: number; perAccount?: number };
@@ -18,6 +19,8 @@ export interface SupervisorOptions {
 	random?: () => number;
 	/** Whether an account past its plan quota may serve on its credits (default "last-resort"). */
 	credits?: CreditsPolicy;
+	/** Which store holds the pool; default: as PI_DISPATCH_REDIS_URL or `<home>/store.json` say, else the file. */
+	store?: StoreConfig;
 	/** Watch the store for other processes' changes (default true). */
 	watchStore?: boolean;
 	/** When actors activate and deactivate, and how the pool's usage polls are shared; defaults below. */

@@ -18,7 +18,9 @@ import type {
 	SharedAccountState,
 	StoreData,
 } from "../store/account-record.ts";
-import { AccountStore } from "../store/account-store.ts";
+import { openPoolStore } from "../store/open-pool-store.ts";
+import type { PoolStore } from "../store/pool-store.ts";
+import { resolveStoreConfig } from "../store/store-config.ts";
 import { mergeSharedState, type SharedPatch } from "../usage/shared-state-merge.ts";
 import { exhaustedUntil } from "../usage/usage-snapshot.ts";
 import { ActorHandle } from "./actor-handle.ts";
@@ -78,7 +80,7 @@ export interface SupervisorEvents {
 }
 
 export class Supervisor extends EventEmitter<SupervisorEvents> {
-	readonly store: AccountStore;
+	readonly store: PoolStore;
 	readonly options: SupervisorOptions;
 	readonly actorConfig: ActorConfig;
 	readonly activation: ActivationOptions;
@@ -123,8 +125,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 	private constructor(options: SupervisorOptions) {
 		super();
 		this.options = options;
-		this.store = new AccountStore({ home: options.home });
-		this.actorConfig = actorConfigFrom(options);
+		this.store = openPoolStore(options.store ?? resolveStoreConfig(options.home));
+		this.actorConfig = { ...actorConfigFrom(options), store: this.store.config };
 		this.activation = { ...ACTIVATION_DEFAULTS, ...options.activation };
 		this.#queue = new PQueue({ concurrency: options.concurrency?.global ?? CONCURRENCY_DEFAULTS.global });
 	}
@@ -465,6 +467,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 		]);
 		this.#actors.clear();
 		this.removeAllListeners();
+		this.store.close();
 	}
 
 	// -------------------------------------------------------------------------------------------
