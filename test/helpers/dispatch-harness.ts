@@ -20,6 +20,7 @@ import type { CodexClient } from "../../src/dispatch/dispatcher.ts";
 import { createRuntime, type DispatchRuntime } from "../../src/runtime.ts";
 import type { AccountRecord } from "../../src/store/account-record.ts";
 import { AccountStore } from "../../src/store/account-store.ts";
+import type { PoolStore } from "../../src/store/pool-store.ts";
 import type { Supervisor } from "../../src/supervisor/supervisor.ts";
 import type { SupervisorOptions } from "../../src/supervisor/supervisor-options.ts";
 import { type FakeAccountInit, type FakeCodex, type FakeTokens, startFakeCodex } from "../fake-codex/index.ts";
@@ -146,7 +147,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
 }
 
 export async function seedAccounts(
-	store: AccountStore,
+	store: PoolStore,
 	fake: FakeCodex,
 	options: Pick<HarnessOptions, "accounts" | "labels" | "editRecord">,
 	tokens: Map<string, FakeTokens> = new Map(),

@@ -28,6 +28,10 @@ import { READ_POOL, RELEASE_LEASE, RENEW_LEASE, TAKE_LEASE, WRITE_POOL } from ".
 const LEASE_RECHECK_MS = 250;
 /** Optimistic writes retried this often under contention before giving up. */
 const MAX_WRITE_ATTEMPTS = 200;
+/** How long the very first connection may take while no error says Redis is down. */
+const FIRST_CONNECT_MS = 20_000;
+/** One TCP (+TLS) connection attempt; a refused one fails at once whatever this says. */
+const SOCKET_CONNECT_MS = 10_000;
 const HASHES = { accounts: 2, state: 4, data: 5 } as const;
 
 interface Loaded {
@@ -78,6 +82,8 @@ export class RedisPoolStore implements PoolStore {
 	readonly #leaseWaiters = new Set<() => void>();
 	#health: StoreHealth = { reachable: true };
 	#everReady = false;
+	/** Connection errors seen (a wait for the connection ends early once one comes). */
+	#errors = 0;
 
 	constructor(config: RedisStoreConfig) {
 		this.config = config;
@@ -438,7 +444,7 @@ export class RedisPoolStore implements PoolStore {
 			// Fail at once while disconnected (the caller serves from what it knows) instead of queueing.
 			enableOfflineQueue: false,
 			maxRetriesPerRequest: 1,
-			connectTimeout: this.config.connectTimeoutMs ?? 3000,
+			connectTimeout: SOCKET_CONNECT_MS,
 			retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
 		})) as ScriptClient;
 		client.defineCommand("piReadPool", { numberOfKeys: 5, lua: READ_POOL });
@@ -448,6 +454,7 @@ export class RedisPoolStore implements PoolStore {
 		client.defineCommand("piReleaseLease", { numberOfKeys: 1, lua: RELEASE_LEASE });
 		client.on("connect", () => unrefSocket(client));
 		client.on("error", (error: Error) => {
+			this.#errors++;
 			this.#health = {
 				reachable: false,
 				since: this.#health.since ?? Date.now(),
@@ -475,7 +482,7 @@ export class RedisPoolStore implements PoolStore {
 
 	async #subscribe(): Promise<Redis> {
 		const sub = await newRedis(this.config.url, {
-			connectTimeout: this.config.connectTimeoutMs ?? 3000,
+			connectTimeout: SOCKET_CONNECT_MS,
 			retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
 		});
 		let subscribedOnce = false;
@@ -526,15 +533,26 @@ export class RedisPoolStore implements PoolStore {
 		const client = await this.#connection();
 		if (client.status === "ready") return client;
 		const timeoutMs = this.config.connectTimeoutMs ?? 3000;
+		const started = Date.now();
+		const errorsBefore = this.#errors;
 		await new Promise<void>((resolve, reject) => {
+			let timer: NodeJS.Timeout;
 			const onReady = () => {
 				clearTimeout(timer);
 				resolve();
 			};
-			const timer = setTimeout(() => {
+			const expire = () => {
+				// A first connection still under way with no error yet is slow (a loaded machine
+				// starting many processes), not down: it gets longer.
+				const slow = !this.#everReady && this.#errors === errorsBefore;
+				if (slow && Date.now() - started < FIRST_CONNECT_MS) {
+					timer = setTimeout(expire, timeoutMs);
+					return;
+				}
 				client.off("ready", onReady);
 				reject(new StoreUnreachableError(this.file, this.#health.detail ?? "no connection"));
-			}, timeoutMs);
+			};
+			timer = setTimeout(expire, timeoutMs);
 			client.once("ready", onReady);
 		});
 		return client;
@@ -549,7 +567,10 @@ export class RedisPoolStore implements PoolStore {
 			if ((error as Error)?.name === "ReplyError") {
 				throw new StoreWriteError(this.file, describeRedisError(error as Error), { cause: error });
 			}
-			throw new StoreUnreachableError(this.file, describeRedisError(error as Error), { cause: error });
+			const detail = describeRedisError(error as Error);
+			// The connection's own events may come a turn later: status must not say reachable meanwhile.
+			if (this.#health.reachable) this.#health = { reachable: false, since: Date.now(), detail };
+			throw new StoreUnreachableError(this.file, detail, { cause: error });
 		}
 	}
 
