@@ -1,0 +1,147 @@
+/**
+ * The file store's kill -9 chaos run (store-chaos-multiprocess.test.ts), on Redis across two
+ * machines: 2 machines × 4 pi processes × 3 accounts refreshing every few seconds and writing
+ * cooldowns, one process killed with SIGKILL every 1–2 s (and replaced), the token endpoint slow.
+ * No account may end up needing a new login, no refresh token may be reused. The killer holds off
+ * while a rotation is between the endpoint's answer and the pool, for the reason given there.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { RedisPoolStore } from "../../src/store/redis/redis-store.ts";
+import { type FakeCodex, startFakeCodex } from "../fake-codex/index.ts";
+import { DispatchChild } from "../helpers/child-process.ts";
+import { seedAccounts } from "../helpers/dispatch-harness.ts";
+import { findRedisServer, REDIS_SKIP_REASON, RedisServer } from "../helpers/redis-server.ts";
+
+const PER_MACHINE = 4;
+const ACCOUNTS = ["acct-1", "acct-2", "acct-3"];
+const CHAOS_MS = 45_000;
+const HOLD_OFF_MS = 5000;
+
+let fake: FakeCodex | undefined;
+let server: RedisServer | undefined;
+let homes: string[] = [];
+let children: DispatchChild[] = [];
+const stores: RedisPoolStore[] = [];
+
+afterEach(async () => {
+	for (const child of children) if (child.process.exitCode === null) child.process.kill("SIGKILL");
+	children = [];
+	for (const store of stores.splice(0)) store.close();
+	await fake?.close();
+	await server?.dispose();
+	for (const home of homes) await rm(home, { recursive: true, force: true });
+	homes = [];
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * As in the file store's run: waits until no token answer is on its way into the pool, at most
+ * HOLD_OFF_MS (the file run's 2 s; longer here, where 8 processes of two machines share 2 cores
+ * with other work and the window was seen past 2 s). A kill after the cap is counted.
+ */
+async function rotationsSettled(store: RedisPoolStore, fake: FakeCodex): Promise<number> {
+	const started = Date.now();
+	for (;;) {
+		const recent = fake.requests.filter((r) => r.route === "token" && r.at > Date.now() - 5000);
+		const updatedAt = new Map((await store.read()).accounts.map((a) => [a.id, a.updatedAt]));
+		const pending = recent.filter(
+			(r) =>
+				(r.status === 0 && !r.clientClosed) || (r.status === 200 && (updatedAt.get(r.accountId ?? "") ?? 0) < r.at),
+		);
+		if (pending.length === 0 || Date.now() - started > HOLD_OFF_MS) return Date.now() - started;
+		await sleep(5);
+	}
+}
+
+function alive(pid: number): boolean {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+describe.skipIf(!findRedisServer())(
+	`kill -9 chaos on a Redis pool${findRedisServer() ? "" : ` (skipped: ${REDIS_SKIP_REASON})`}`,
+	() => {
+		it("2 machines × 4 processes × 3 accounts, SIGKILL every 1–2 s: no account needs login, no reuse", {
+			timeout: 180_000,
+		}, async () => {
+			server = await RedisServer.start({ appendonly: true });
+			fake = await startFakeCodex();
+			homes = await Promise.all([0, 1].map(() => mkdtemp(join(tmpdir(), "pi-dispatch-chaos-machine-"))));
+			const prefix = `chaos-${randomUUID()}:`;
+			const store = new RedisPoolStore({ kind: "redis", home: homes[0]!, url: server.url, prefix });
+			stores.push(store);
+			// Access tokens live 62 s against a 60 s refresh margin: every account refreshes about every 2 s.
+			await seedAccounts(store, fake, {
+				accounts: ACCOUNTS.map((accountId) => ({ accountId, accessTtlSeconds: 62 })),
+			});
+			fake.token.delayMs = 250;
+			let launched = 0;
+			const launch = () => {
+				const child = new DispatchChild({
+					CHILD_HOME: homes[launched++ % 2]!,
+					CHILD_BASE_URL: fake!.baseUrl,
+					CHILD_TOKEN_URL: fake!.tokenUrl,
+					PI_DISPATCH_REDIS_URL: server!.url,
+					PI_DISPATCH_REDIS_PREFIX: prefix,
+					CHILD_RESTART: JSON.stringify({ readyTimeoutMs: 60_000 }),
+				});
+				children.push(child);
+				child.send({ cmd: "start" });
+				child.send({ cmd: "loop" });
+				return child;
+			};
+			const live = Array.from({ length: PER_MACHINE * 2 }, launch);
+			await Promise.all(live.map((c) => c.next((m) => m.type === "started")));
+
+			let kills = 0;
+			let faults = 0;
+			const holdOffs: number[] = [];
+			const until = Date.now() + CHAOS_MS;
+			while (Date.now() < until) {
+				await sleep(1000 + Math.random() * 1000);
+				const account = ACCOUNTS[faults++ % ACCOUNTS.length]!;
+				fake.setFault(account, { kind: "usage-limit", resetsInSeconds: 2 }, { times: 1 });
+				holdOffs.push(await rotationsSettled(store, fake));
+				const victim = live.splice(Math.floor(Math.random() * live.length), 1)[0]!;
+				victim.process.kill("SIGKILL");
+				kills++;
+				live.push(launch());
+			}
+			await Promise.all(live.map((c) => c.next((m) => m.type === "started")));
+			await sleep(3000);
+			await Promise.all(live.map((c) => c.stop()));
+
+			const tokenCalls = fake.requests.filter((r) => r.route === "token");
+			const statuses = tokenCalls.reduce<Record<string, number>>((acc, r) => {
+				acc[r.status] = (acc[r.status] ?? 0) + 1;
+				return acc;
+			}, {});
+			const answers = children.flatMap((c) => c.messages.filter((m) => m.type === "answer"));
+			const data = await store.read();
+			console.log(
+				`[chaos redis] ${kills} kills in ${CHAOS_MS / 1000} s, ${children.length} processes on 2 machines, ${tokenCalls.length} token calls ${JSON.stringify(statuses)}, ${answers.length} answers (${answers.filter((a) => !a.ok).length} failed); kill held off for a rotation: ${holdOffs.filter((ms) => ms > 0).length}×, max ${Math.max(...holdOffs)} ms, ${holdOffs.filter((ms) => ms > HOLD_OFF_MS).length} kills past the cap`,
+			);
+			expect(kills).toBeGreaterThanOrEqual(20);
+			expect(tokenCalls.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(10);
+			expect(data.accounts.map((a) => a.id)).toEqual(ACCOUNTS);
+			expect(data.accounts.filter((a) => a.needsLogin).map((a) => [a.id, a.needsLogin?.reason])).toEqual([]);
+			expect(tokenCalls.filter((r) => r.status !== 200 && r.status !== 0)).toEqual([]);
+			// A lock left by a killed holder is taken over at the next look (same host) or expires; none is held by a live process.
+			expect((await store.leases()).filter((l) => alive(l.pid))).toEqual([]);
+			for (const home of homes) {
+				expect((await readdir(home)).filter((n) => n.startsWith("pending-") || n.startsWith("pool.db"))).toEqual(
+					[],
+				);
+			}
+		});
+	},
+);
