@@ -3,6 +3,7 @@ import type { DispatchCommand } from "./command-env.ts";
 import { creditsCommand } from "./credits.ts";
 import { importCommand } from "./import.ts";
 import { loginCommand } from "./login.ts";
+import { poolCopyCommand } from "./pool-copy.ts";
 import { removeCommand } from "./remove.ts";
 import { statusCommand } from "./status.ts";
 import { useCommand } from "./use.ts";
@@ -16,4 +17,5 @@ export const COMMANDS: DispatchCommand[] = [
 	creditsCommand(),
 	removeCommand(),
 	importCommand(),
+	poolCopyCommand(),
 ];
