@@ -8,6 +8,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { machineInfo } from "./lib/machine.ts";
 import { parseMultiprocessArgs, USAGE } from "./multiprocess/args.ts";
+import { formatRedisFigures, runRedisFigures } from "./multiprocess/redis-figures.ts";
 import { conclude, formatReport, formatStoreFigures, type MultiprocessReport } from "./multiprocess/report.ts";
 import { runMultiprocess } from "./multiprocess/run.ts";
 import { runStoreFigures } from "./multiprocess/store-figures.ts";
@@ -18,6 +19,17 @@ const log = (message: string) => process.stderr.write(`${message}\n`);
 const parsed = parseMultiprocessArgs(process.argv.slice(2));
 if (parsed === "help") {
 	process.stdout.write(`${USAGE}\n`);
+} else if (parsed.redis) {
+	// The Redis pool's figures, merged into the results file next to the last full run's.
+	const out = parsed.out ?? DEFAULT_OUT;
+	const redis = await runRedisFigures(parsed.quick, log);
+	if (!parsed.quick || parsed.out) {
+		const previous = JSON.parse(await readFile(out, "utf8").catch(() => "{}")) as Record<string, unknown>;
+		const merged = { ...previous, redis: { ...redis, measuredAt: new Date().toISOString(), machine: machineInfo() } };
+		await writeFile(out, `${JSON.stringify(merged, null, "\t")}\n`);
+	}
+	process.stdout.write(parsed.json ? `${JSON.stringify(redis)}\n` : `${formatRedisFigures(redis)}\n`);
+	if (!redis.met) process.exitCode = 1;
 } else if (parsed.storeOnly) {
 	// Only the store figures, merged into the results file next to the last full run's.
 	const out = parsed.out ?? DEFAULT_OUT;

@@ -24,13 +24,17 @@ export interface MultiprocessOptions {
 	storeOnly: boolean;
 	/** A checkout of the old store (e.g. /work/main at 5de654c) measured side by side. */
 	oldTree: string | undefined;
+	/** `--store redis`: only the Redis pool's figures next to the file store's (issue 13). */
+	redis: boolean;
 }
 
 export const USAGE = `node bench/multiprocess.ts [--procs 16] [--streams 100] [--accounts 4] [--concurrency 4]
   [--exhaust-at 0.25] [--usage-persist-ms N] [--quick] [--json] [--out file] [--raw file]
 --quick: 4 processes × 10 streams unless given; writes no results file unless --out.
 --usage-persist-ms 0: every response's usage goes to the store (a write-heavy stress of the lock).
---raw: every child's raw report and the fake's request log, for digging into one run.`;
+--raw: every child's raw report and the fake's request log, for digging into one run.
+--store redis: only the Redis pool's figures (cooldown propagation across machines, lock hand-off,
+  read/write cost) next to the file store's, on a redis-server started for the run.`;
 
 export function parseMultiprocessArgs(argv: string[]): MultiprocessOptions | "help" {
 	const { values } = parseArgs({
@@ -46,7 +50,7 @@ export function parseMultiprocessArgs(argv: string[]): MultiprocessOptions | "he
 			json: { type: "boolean", default: false },
 			out: { type: "string" },
 			raw: { type: "string" },
-			store: { type: "boolean" },
+			store: { type: "string" },
 			"no-store": { type: "boolean", default: false },
 			"store-only": { type: "boolean", default: false },
 			"old-tree": { type: "string" },
@@ -59,6 +63,10 @@ export function parseMultiprocessArgs(argv: string[]): MultiprocessOptions | "he
 	const exhaustAt = Number(values["exhaust-at"]);
 	if (!(exhaustAt > 0 && exhaustAt < 1)) throw new Error("--exhaust-at wants a fraction between 0 and 1");
 	const persist = values["usage-persist-ms"];
+	if (values.store !== undefined && values.store !== "file" && values.store !== "redis")
+		throw new Error(
+			`--store wants "file" (the store figures) or "redis" (the Redis pool's, side by side), not "${values.store}"`,
+		);
 	return {
 		procs: count("--procs", values.procs ?? (quick ? "4" : "16")),
 		streams: count("--streams", values.streams ?? (quick ? "10" : "100")),
@@ -70,9 +78,10 @@ export function parseMultiprocessArgs(argv: string[]): MultiprocessOptions | "he
 		json: values.json,
 		out: values.out,
 		raw: values.raw,
-		store: values["store-only"] || (values.store ?? (!quick && !values["no-store"])),
+		store: values["store-only"] || (values.store === "file" ? true : !quick && !values["no-store"]),
 		storeOnly: values["store-only"],
 		oldTree: values["old-tree"],
+		redis: values.store === "redis",
 	};
 }
 

@@ -82,6 +82,8 @@ export class RedisPoolStore implements PoolStore {
 	readonly #leaseWaiters = new Set<() => void>();
 	#health: StoreHealth = { reachable: true };
 	#everReady = false;
+	/** Commands waiting for an answer. */
+	#pending = 0;
 	/** Connection errors seen (a wait for the connection ends early once one comes). */
 	#errors = 0;
 
@@ -452,7 +454,7 @@ export class RedisPoolStore implements PoolStore {
 		client.defineCommand("piTakeLease", { numberOfKeys: 2, lua: TAKE_LEASE });
 		client.defineCommand("piRenewLease", { numberOfKeys: 1, lua: RENEW_LEASE });
 		client.defineCommand("piReleaseLease", { numberOfKeys: 1, lua: RELEASE_LEASE });
-		client.on("connect", () => unrefSocket(client));
+		client.on("connect", () => refSocket(client, this.#pending > 0));
 		client.on("error", (error: Error) => {
 			this.#errors++;
 			this.#health = {
@@ -486,7 +488,7 @@ export class RedisPoolStore implements PoolStore {
 			retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
 		});
 		let subscribedOnce = false;
-		sub.on("connect", () => unrefSocket(sub));
+		sub.on("connect", () => refSocket(sub, false));
 		sub.on("error", () => undefined);
 		sub.on("ready", () => {
 			// A re-subscription: whatever was published while away is missed, so re-read everything.
@@ -560,6 +562,9 @@ export class RedisPoolStore implements PoolStore {
 
 	/** Runs one command; a connection failure becomes StoreUnreachableError, a server refusal StoreWriteError. */
 	async #call<T>(command: () => Promise<T>): Promise<T> {
+		// The socket holds the process only while a command waits for its answer (an idle
+		// connection must not keep pi from exiting; a pending one must keep the answer coming).
+		if (this.#pending++ === 0) refSocket(this.#live.client, true);
 		try {
 			return await command();
 		} catch (error) {
@@ -571,6 +576,8 @@ export class RedisPoolStore implements PoolStore {
 			// The connection's own events may come a turn later: status must not say reachable meanwhile.
 			if (this.#health.reachable) this.#health = { reachable: false, since: Date.now(), detail };
 			throw new StoreUnreachableError(this.file, detail, { cause: error });
+		} finally {
+			if (--this.#pending === 0) refSocket(this.#live.client, false);
 		}
 	}
 
@@ -639,9 +646,11 @@ function describeRedisError(error: Error): string {
 	return error?.name ?? "unknown";
 }
 
-/** Connections never hold pi's exit (the store is closed on stop; this covers the rest). */
-function unrefSocket(client: Redis): void {
-	(client as unknown as { stream?: Socket }).stream?.unref?.();
+/** Connections never hold pi's exit while idle (the store is closed on stop; this covers the rest). */
+function refSocket(client: Redis | undefined, ref: boolean): void {
+	const stream = (client as unknown as { stream?: Socket } | undefined)?.stream;
+	if (ref) stream?.ref?.();
+	else stream?.unref?.();
 }
 
 /** ioredis is loaded on first use: a pool on the file store never pays for parsing it. */
