@@ -5,8 +5,8 @@
  * the two may be used from then on.
  */
 import { isAbsolute } from "node:path";
-import { AccountStore } from "../store/account-store.ts";
 import { copyPool } from "../store/copy-pool.ts";
+import { openPoolStore } from "../store/open-pool-store.ts";
 import type { DispatchCommand } from "./command-env.ts";
 import { CommandUsageError } from "./command-errors.ts";
 
@@ -31,7 +31,7 @@ export function poolCopyCommand(): DispatchCommand {
 					"The pool is on this machine's file store: set PI_DISPATCH_REDIS_URL (or store.json) to name the Redis pool first.",
 				);
 			}
-			const file = new AccountStore({ home: folder || shared.home });
+			const file = openPoolStore({ kind: "file", home: folder || shared.home });
 			try {
 				const [from, to] = direction === "to-redis" ? [file, shared] : [shared, file];
 				const outcome = await copyPool(from, to);

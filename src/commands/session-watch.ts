@@ -10,6 +10,7 @@ import type { FailoverEvent, Supervisor, SupervisorEvents } from "../supervisor/
 import type { CommandUI, SessionView } from "./command-env.ts";
 import { footerText } from "./footer.ts";
 import { renderStatusTable } from "./status-table.ts";
+import { storeTitle } from "./store-title.ts";
 
 export const STATUS_WIDGET_KEY = "pi-dispatch-status";
 
@@ -96,7 +97,7 @@ export class SessionWatch implements SessionView {
 			accounts: this.supervisor.accounts(),
 			session: this.#sessionAccounts(),
 			now: this.#options.now(),
-			file: this.supervisor.store.file,
+			file: storeTitle(this.supervisor),
 			credits: this.supervisor.creditsPolicy(),
 		});
 	}

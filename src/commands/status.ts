@@ -7,6 +7,7 @@ import type { DispatchCommand } from "./command-env.ts";
 import { CommandUsageError } from "./command-errors.ts";
 import { STATUS_WIDGET_KEY } from "./session-watch.ts";
 import { renderStatusTable } from "./status-table.ts";
+import { storeTitle } from "./store-title.ts";
 
 /** How long a one-shot status waits for the first usage polls of a just-started pool. */
 const USAGE_WAIT_MS = 2000;
@@ -52,14 +53,6 @@ export function statusCommand(now: () => number = Date.now): DispatchCommand {
 			env.ui.show(STATUS_WIDGET_KEY, lines);
 		},
 	};
-}
-
-/** The store's name, and when it cannot be reached, since when (served from what is known meanwhile). */
-export function storeTitle(supervisor: Supervisor): string {
-	const health = supervisor.store.health();
-	if (health.reachable) return supervisor.store.file;
-	const since = health.since ? ` since ${new Date(health.since).toISOString().slice(11, 19)}` : "";
-	return `${supervisor.store.file}: store unreachable${since} (${health.detail ?? "no connection"}), serving from memory`;
 }
 
 /** Resolves once every serving account has usage data or an error to show, or after `timeoutMs`. */

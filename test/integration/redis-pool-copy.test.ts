@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { poolCopyCommand } from "../../src/commands/pool-copy.ts";
+import { statusCommand } from "../../src/commands/status.ts";
 import { RedisPoolStore } from "../../src/store/redis/redis-store.ts";
 import type { RedisStoreConfig } from "../../src/store/store-config.ts";
 import { commandEnv, recordingUI } from "../helpers/command-harness.ts";
@@ -82,6 +83,32 @@ describe.skipIf(!findRedisServer())(
 				expect(ui.allText()).not.toMatch(/refresh-rotated|eyJ/);
 			} finally {
 				redis.close();
+			}
+		});
+
+		it("Redis gone: requests are still served from memory, /dispatch-status says the store is unreachable", async () => {
+			const own = await RedisServer.start();
+			try {
+				const prefix = `down-${randomUUID()}:`;
+				h = await startHarness({
+					accounts: [{ accountId: "acct-a" }],
+					supervisor: {
+						store: { kind: "redis", home: "/placeholder", url: own.url, prefix, connectTimeoutMs: 300 },
+					},
+				});
+				const ui = recordingUI("print");
+				await poolCopyCommand().run(`to-redis ${h.home}`, commandEnv(h.runtime, ui));
+				expect((await h.ask("before")).text).toBe("Hello from acct-a.");
+				await own.stop(true);
+				const during = await h.ask("while Redis is down");
+				expect(during.message.stopReason).toBe("stop");
+				expect(during.text).toBe("Hello from acct-a.");
+				await statusCommand().run("", commandEnv(h.runtime, ui));
+				const shown = ui.shown.at(-1)?.lines?.join("\n") ?? "";
+				expect(shown).toMatch(/store unreachable since \d\d:\d\d:\d\d \(\w+/);
+				expect(shown).toContain("acct-a");
+			} finally {
+				await own.dispose();
 			}
 		});
 	},
