@@ -25,6 +25,8 @@ export const REDIS_SKIP_REASON = "redis-server not found (install the Debian pac
 export interface RedisServerOptions {
 	/** Append-only file on (every write fsynced once a second by default, `always` here). Default on. */
 	appendonly?: boolean;
+	/** `requirepass`: clients must authenticate. */
+	password?: string;
 }
 
 export class RedisServer {
@@ -77,6 +79,7 @@ export class RedisServer {
 			"no",
 			"--logfile",
 			"",
+			...(this.#options.password ? ["--requirepass", this.#options.password] : []),
 		];
 		const proc = spawn(this.#bin, args, { stdio: ["ignore", "pipe", "pipe"] });
 		this.#proc = proc;

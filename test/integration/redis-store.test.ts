@@ -221,4 +221,36 @@ describe.skipIf(!redisBin)(`Redis store${redisBin ? "" : ` (skipped: ${REDIS_SKI
 		expect((await store.read()).accounts.map((a) => a.id)).toEqual(["acct-a"]);
 		unwatch();
 	});
+
+	it("authenticates with the password in the URL; a wrong one is one line naming the refusal, not the password", {
+		timeout: 30_000,
+	}, async () => {
+		const guarded = await RedisServer.start({ password: "s3cret-pw" });
+		try {
+			const home = await tempHome();
+			const good = open({
+				kind: "redis",
+				home,
+				url: `redis://:s3cret-pw@127.0.0.1:${guarded.port}`,
+				prefix: "auth:",
+			});
+			await good.update((d) => {
+				d.accounts.push(account("acct-a"));
+			});
+			expect(good.file).not.toContain("s3cret-pw");
+			const bad = open({
+				kind: "redis",
+				home,
+				url: `redis://:wrong-pw@127.0.0.1:${guarded.port}`,
+				prefix: "auth:",
+				connectTimeoutMs: 500,
+			});
+			const error = await bad.read().catch((e: unknown) => e as Error);
+			expect(error).toMatchObject({ code: "E_STORE_UNREACHABLE" });
+			expect((error as Error).message).toMatch(/WRONGPASS|NOAUTH|ERR/);
+			expect((error as Error).message).not.toMatch(/wrong-pw|s3cret-pw|\n/);
+		} finally {
+			await guarded.dispose();
+		}
+	});
 });

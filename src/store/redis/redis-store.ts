@@ -570,7 +570,10 @@ export class RedisPoolStore implements PoolStore {
 		} catch (error) {
 			if (error instanceof DispatchError) throw error;
 			if ((error as Error)?.name === "ReplyError") {
-				throw new StoreWriteError(this.file, describeRedisError(error as Error), { cause: error });
+				// Reached, but refused (NOAUTH, NOPERM, OOM, READONLY replica): as unusable as unreachable.
+				throw new StoreUnreachableError(this.file, `Redis answered ${describeRedisError(error as Error)}`, {
+					cause: error,
+				});
 			}
 			const detail = describeRedisError(error as Error);
 			// The connection's own events may come a turn later: status must not say reachable meanwhile.
