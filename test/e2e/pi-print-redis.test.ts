@@ -88,6 +88,8 @@ describe.skipIf(!findRedisServer())(
 					const result = await runPrint(world(m2), prompt, 60_000);
 					expect(result.code, result.stderr).toBe(0);
 					expect(result.stdout).toBe("Hello from acct-b.\n");
+					// An idle Redis connection must not hold pi after it answered (one left open would hold it for good).
+					expect(result.exitAfterOutputMs).toBeLessThan(10_000);
 				}
 				const toA = fake.requests.filter((r) => r.route === "responses" && r.accountId === "acct-a");
 				expect(toA.map((r) => r.status)).toEqual([429]);
