@@ -21,6 +21,7 @@ import type {
 import { openPoolStore } from "../store/open-pool-store.ts";
 import type { PoolStore } from "../store/pool-store.ts";
 import { resolveStoreConfig } from "../store/store-config.ts";
+import { StoreUnreachableError } from "../store/store-errors.ts";
 import { mergeSharedState, type SharedPatch } from "../usage/shared-state-merge.ts";
 import { exhaustedUntil } from "../usage/usage-snapshot.ts";
 import { ActorHandle } from "./actor-handle.ts";
@@ -45,6 +46,9 @@ const PROBE_WAIT_STEP_MS = 200;
 const MODEL_REFUSAL_MS = 6 * 60 * 60_000;
 
 /** An account as the UI shows it: the stored identity plus the actor's snapshot (from the store while dormant). */
+/** How soon what was learnt is written again after the shared store was unreachable. */
+const SHARE_RETRY_MS = 1000;
+
 export interface AccountView {
 	id: string;
 	label: string;
@@ -585,6 +589,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 				}
 			})
 			.catch((error: unknown) => {
+				// A shared store away for a while (Redis restarting): kept, and written once it is back.
+				if (error instanceof StoreUnreachableError && !this.#stopped) {
+					this.#unshared.unshift(...batch);
+					setTimeout(() => this.#flushShares(), SHARE_RETRY_MS).unref();
+					return;
+				}
 				this.emit("error", new Error(`could not share what was learnt: ${describeError(error)}`));
 			})
 			.finally(() => this.#writes.delete(write));

@@ -161,10 +161,23 @@ describe.skipIf(!redisBin)(
 
 			await server!.stop(true);
 			const whileDown = answered();
-			await sleep(1500);
+			// Learnt on machine 1 while the pool is away: a 429 on acct-c.
+			fake!.setFault("acct-c", { kind: "usage-limit", resetsInSeconds: 3600 }, { times: 1 });
+			procs[0]!.send({ cmd: "ask", accounts: ["acct-c"] });
+			await fake!.waitForRequest((r) => r.route === "responses" && r.accountId === "acct-c" && r.status === 429);
+			// Down longer than a store call waits for the connection (3 s): what was learnt must wait for Redis.
+			await sleep(4500);
 			// Served from what each process knows (tokens, cooldowns) while the pool is away.
 			expect(answered()).toBeGreaterThan(whileDown);
 			await server!.restart();
+			// What machine 1 learnt while Redis was down reaches machine 2 once it is back.
+			await Promise.all(
+				procs
+					.slice(2)
+					.map((p) =>
+						p.next((m) => m.type === "snapshot" && m.accountId === "acct-c" && m.state === "cooling-down"),
+					),
+			);
 
 			// Every process reconnects: a cooldown learnt on machine 1 now reaches machine 2 again.
 			fake!.setFault("acct-a", { kind: "usage-limit", resetsInSeconds: 3600 }, { times: 1 });
