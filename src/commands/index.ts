@@ -1,4 +1,5 @@
 /** The slash commands pi-dispatch registers, by name. */
+import { capCommand } from "./cap.ts";
 import type { DispatchCommand } from "./command-env.ts";
 import { creditsCommand } from "./credits.ts";
 import { importCommand } from "./import.ts";
@@ -14,6 +15,7 @@ export const COMMANDS: DispatchCommand[] = [
 	useCommand(),
 	statusCommand(),
 	creditsCommand(),
+	capCommand(),
 	removeCommand(),
 	importCommand(),
 ];

@@ -225,6 +225,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 			exclude,
 			...(limit ? { limit } : {}),
 			credits: this.creditsPolicy(),
+			...(this.#settings.caps ? { caps: this.#settings.caps } : {}),
 			...(this.options.random ? { random: this.options.random } : {}),
 		});
 		if (choice && sessionKey) this.#sticky.set(sessionKey, choice.id);
@@ -301,6 +302,24 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 			data.settings = { ...data.settings, credits: policy };
 		});
 		this.#settings = { ...this.#settings, credits: policy };
+	}
+
+	/** The pool's settings (caps, alerts, credits) as last read from the store. */
+	settings(): PoolSettings {
+		return this.#settings;
+	}
+
+	/** Changes the pool's settings in one store transaction (every process follows); `edit` may run again on newer data. */
+	async updateSettings<T>(edit: (settings: PoolSettings, data: StoreData) => T): Promise<T> {
+		let result!: T;
+		const settings = await this.store.update((data) => {
+			const next: PoolSettings = structuredClone(data.settings ?? {});
+			result = edit(next, data);
+			data.settings = next;
+			return next;
+		});
+		this.#settings = settings;
+		return result;
 	}
 
 	/**
@@ -427,7 +446,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 			// What this request met on the account, else why the policy skips it.
 			const reason =
 				failures.get(a.id) ??
-				unavailableReason({ ...a.snapshot, id: a.id }, now, this.creditsPolicy()) ??
+				unavailableReason({ ...a.snapshot, id: a.id }, now, this.creditsPolicy(), undefined, this.#settings.caps) ??
 				"not tried";
 			const until = Math.max(a.snapshot.cooldownUntil ?? 0, exhaustedUntil(a.snapshot.usage) ?? 0);
 			if (reason === "exhausted") anyExhausted = true;
