@@ -4,6 +4,7 @@ import type { DispatchCommand } from "./command-env.ts";
 import { creditsCommand } from "./credits.ts";
 import { importCommand } from "./import.ts";
 import { loginCommand } from "./login.ts";
+import { recheckCommand } from "./recheck.ts";
 import { removeCommand } from "./remove.ts";
 import { statusCommand } from "./status.ts";
 import { useCommand } from "./use.ts";
@@ -16,6 +17,7 @@ export const COMMANDS: DispatchCommand[] = [
 	statusCommand(),
 	creditsCommand(),
 	capCommand(),
+	recheckCommand(),
 	removeCommand(),
 	importCommand(),
 ];

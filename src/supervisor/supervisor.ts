@@ -20,7 +20,7 @@ import type {
 } from "../store/account-record.ts";
 import { AccountStore } from "../store/account-store.ts";
 import { mergeSharedState, type SharedPatch } from "../usage/shared-state-merge.ts";
-import { exhaustedUntil } from "../usage/usage-snapshot.ts";
+import { exhaustedUntil, isUsageExhausted } from "../usage/usage-snapshot.ts";
 import { ActorHandle } from "./actor-handle.ts";
 import { LimitBook } from "./limit-book.ts";
 import { PoolPoller } from "./poll-lease.ts";
@@ -193,6 +193,41 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 	 */
 	async refreshUsage(olderThanMs = this.actorConfig.usageTtlMs, max = Number.POSITIVE_INFINITY): Promise<string[]> {
 		return this.#poller?.pollDue(olderThanMs, max) ?? [];
+	}
+
+	/**
+	 * /dispatch-recheck: the account's actor asks the service for its usage now, even if fresh; room
+	 * in the answer ends its cooldown here and, through the store, everywhere. Resolves with the
+	 * account's view once the answer (or an error) is in, or after `timeoutMs`.
+	 */
+	async recheck(accountId: string, timeoutMs = 15_000): Promise<AccountView | undefined> {
+		const actor = this.#actors.get(accountId);
+		if (!actor) return undefined;
+		const asked = Date.now();
+		const answered = (s: ActorSnapshot) =>
+			(s.usage?.source === "poll" && s.usage.observedAt >= asked) ||
+			(s.lastErrorAt ?? 0) >= asked ||
+			s.state === "needs-login" ||
+			s.state === "gave-up";
+		if (!answered(actor.snapshot)) {
+			await new Promise<void>((resolve) => {
+				const done = () => {
+					clearTimeout(timer);
+					actor.off("snapshot", check);
+					resolve();
+				};
+				const check = (s: ActorSnapshot) => {
+					if (answered(s)) done();
+				};
+				const timer = setTimeout(done, timeoutMs);
+				actor.on("snapshot", check);
+				actor.tell({ type: "poll-usage", recheck: true });
+			});
+		}
+		const usage = actor.snapshot.usage;
+		if (usage && usage.observedAt >= asked && !isUsageExhausted(usage)) this.#localCooldowns.delete(accountId);
+		await this.flushLearnt();
+		return this.accounts().find((a) => a.id === accountId);
 	}
 
 	findByLabel(label: string): AccountView | undefined {
