@@ -9,7 +9,7 @@ import { failoverNotice } from "../dispatch/user-messages.ts";
 import type { FailoverEvent, Supervisor, SupervisorEvents } from "../supervisor/supervisor.ts";
 import type { CommandUI, SessionView } from "./command-env.ts";
 import { footerText } from "./footer.ts";
-import { renderStatusTable } from "./status-table.ts";
+import { poolView, renderStatusTable } from "./status-table.ts";
 
 export const STATUS_WIDGET_KEY = "pi-dispatch-status";
 
@@ -98,6 +98,7 @@ export class SessionWatch implements SessionView {
 			now: this.#options.now(),
 			file: this.supervisor.store.file,
 			credits: this.supervisor.creditsPolicy(),
+			...poolView(this.supervisor),
 		});
 	}
 

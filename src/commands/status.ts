@@ -6,7 +6,7 @@ import type { Supervisor } from "../supervisor/supervisor.ts";
 import type { DispatchCommand } from "./command-env.ts";
 import { CommandUsageError } from "./command-errors.ts";
 import { STATUS_WIDGET_KEY } from "./session-watch.ts";
-import { renderStatusTable } from "./status-table.ts";
+import { poolView, renderStatusTable } from "./status-table.ts";
 
 /** How long a one-shot status waits for the first usage polls of a just-started pool. */
 const USAGE_WAIT_MS = 2000;
@@ -48,6 +48,7 @@ export function statusCommand(now: () => number = Date.now): DispatchCommand {
 				now: now(),
 				file: supervisor.store.file,
 				credits: supervisor.creditsPolicy(),
+				...poolView(supervisor),
 			});
 			env.ui.show(STATUS_WIDGET_KEY, lines);
 		},

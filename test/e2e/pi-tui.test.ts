@@ -27,7 +27,8 @@ describe.skipIf(!HAS_TMUX)("interactive pi (tmux; skipped when tmux is not insta
 			],
 			["alpha", "beta"],
 		);
-		tmux = await TmuxPi.start(world);
+		// 80 columns: the table fits a standard terminal without wrapping.
+		tmux = await TmuxPi.start(world, { width: 80, height: 40 });
 		const pi = tmux;
 		// The footer entry appears once the pool runs and has polled usage.
 		await vi.waitFor(async () => expect(await pi.screen()).toMatch(/codex: 1\/2 accounts ready/), {
@@ -39,21 +40,21 @@ describe.skipIf(!HAS_TMUX)("interactive pi (tmux; skipped when tmux is not insta
 		const screen = await vi.waitFor(
 			async () => {
 				const text = await pi.screen();
-				expect(text).toMatch(/beta\s+-\s+plus\s+cooling down until/);
+				expect(text).toMatch(/beta\s+plus\s+cooling →/);
 				// The widget is live: both accounts' polled usage shows as it arrives.
-				expect(text).toMatch(/alpha\s+-\s+plus\s+available\s+0%/);
+				expect(text).toMatch(/alpha\s+plus\s+available\s+0%/);
 				return text;
 			},
 			{ timeout: 10_000, interval: 100 },
 		);
 		const lines = screen.split("\n").map((line) => line.trim());
 		expect(lines).toContainEqual(`pi-dispatch: 2 accounts (${world.store.file})`);
-		expect(lines.find((l) => l.startsWith("LABEL"))).toMatch(/^LABEL\s+EMAIL\s+PLAN\s+STATE\s+5H USED\s+WEEKLY USED/);
+		expect(lines.find((l) => l.startsWith("LABEL"))).toMatch(/^LABEL\s+PLAN\s+STATE\s+5H\s+WEEKLY\s+BURN\s+AGE$/);
 		expect(lines.find((l) => l.startsWith("alpha"))).toMatch(
-			/^alpha\s+-\s+plus\s+available\s+0% \(\d\d:\d\d\)\s+0% \(/,
+			/^alpha\s+plus\s+available\s+0% \d\d:\d\d\s+0% \w{3}( \d+)? \d\d:\d\d\s+\S+\s+\d+s$/,
 		);
 		expect(lines.find((l) => l.startsWith("beta"))).toMatch(
-			/^beta\s+-\s+plus\s+cooling down until \d\d:\d\d\s+0% \(\d\d:\d\d\)\s+100% \(/,
+			/^beta\s+plus\s+cooling → \d\d:\d\d\s+0% \d\d:\d\d\s+100% /,
 		);
 		for (const secret of world.secrets()) expect(screen).not.toContain(secret);
 	});
