@@ -45,7 +45,7 @@ export function renderStatusTable(input: StatusTableInput): string[] {
 	const { accounts, now } = input;
 	const width = input.width ?? STATUS_WIDTH;
 	const count = accounts.length === 1 ? "1 account" : `${accounts.length} accounts`;
-	const title = fit(`pi-dispatch: ${count} (${input.file})`, width, "middle");
+	const title = clip(`pi-dispatch: ${count} (${input.file})`, width, "middle");
 	const rows: string[][] = [];
 	const notes = new Map<number, string[]>();
 	for (const view of accounts) {
@@ -71,9 +71,9 @@ export function renderStatusTable(input: StatusTableInput): string[] {
 	const out = [title, lines[0]!];
 	for (const [i, line] of lines.slice(1).entries()) {
 		out.push(line);
-		for (const note of notes.get(i) ?? []) out.push(fit(`  └ ${note}`, width));
+		for (const note of notes.get(i) ?? []) out.push(clip(`  └ ${note}`, width));
 	}
-	for (const line of input.footer ?? []) out.push(fit(line, width));
+	for (const line of input.footer ?? []) out.push(clip(line, width));
 	return out;
 }
 
@@ -237,13 +237,13 @@ export function fitTable(header: readonly string[], rows: readonly (readonly str
 		while (total() > width && (widths[column] ?? 0) > min) widths[column] = (widths[column] ?? 0) - 1;
 	}
 	for (const row of cells) {
-		for (const [i, w] of widths.entries()) row[i] = fit(row[i] ?? "", w);
+		for (const [i, w] of widths.entries()) row[i] = clip(row[i] ?? "", w);
 	}
-	return renderTable(header, cells).map((line) => fit(line, width));
+	return renderTable(header, cells).map((line) => clip(line, width));
 }
 
 /** `text` cut to `width` with "…" (at the end, or in the middle for paths). */
-export function fit(text: string, width: number, where: "end" | "middle" = "end"): string {
+export function clip(text: string, width: number, where: "end" | "middle" = "end"): string {
 	if (text.length <= width) return text;
 	if (where === "end") return `${text.slice(0, width - 1)}…`;
 	const head = Math.ceil((width - 1) / 2);
