@@ -6,7 +6,7 @@ import type { Supervisor } from "../supervisor/supervisor.ts";
 import type { DispatchCommand } from "./command-env.ts";
 import { CommandUsageError } from "./command-errors.ts";
 import { STATUS_WIDGET_KEY } from "./session-watch.ts";
-import { poolView, renderStatusTable } from "./status-table.ts";
+import { poolView, renderStatusTable, type StatusTableInput } from "./status-table.ts";
 
 /** How long a one-shot status waits for the first usage polls of a just-started pool. */
 const USAGE_WAIT_MS = 2000;
@@ -39,19 +39,32 @@ export function statusCommand(now: () => number = Date.now): DispatchCommand {
 				return;
 			}
 			await polling;
-			await untilUsageKnown(supervisor, USAGE_WAIT_MS);
-			const activeId = supervisor.activeAccount(env.sessionKey);
-			const pinnedId = supervisor.pinnedAccount(env.sessionKey);
-			const lines = renderStatusTable({
-				accounts: supervisor.accounts(),
-				session: { ...(activeId ? { activeId } : {}), ...(pinnedId ? { pinnedId } : {}) },
-				now: now(),
-				file: supervisor.store.file,
-				credits: supervisor.creditsPolicy(),
-				...poolView(supervisor),
-			});
-			env.ui.show(STATUS_WIDGET_KEY, lines);
+			env.ui.show(STATUS_WIDGET_KEY, renderStatusTable(await statusInput(supervisor, env.sessionKey, now, false)));
 		},
+	};
+}
+
+/**
+ * What the status shows, once the first usage polls of a just-started pool are in (or after a
+ * moment): what /dispatch-status prints and what `pi-dispatch status [--json]` prints.
+ */
+export async function statusInput(
+	supervisor: Supervisor,
+	sessionKey: string,
+	now: () => number = Date.now,
+	poll = true,
+): Promise<StatusTableInput> {
+	if (poll) await supervisor.refreshUsage().catch(() => undefined);
+	await untilUsageKnown(supervisor, USAGE_WAIT_MS);
+	const activeId = supervisor.activeAccount(sessionKey);
+	const pinnedId = supervisor.pinnedAccount(sessionKey);
+	return {
+		accounts: supervisor.accounts(),
+		session: { ...(activeId ? { activeId } : {}), ...(pinnedId ? { pinnedId } : {}) },
+		now: now(),
+		file: supervisor.store.file,
+		credits: supervisor.creditsPolicy(),
+		...poolView(supervisor),
 	};
 }
 
