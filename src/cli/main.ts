@@ -14,6 +14,7 @@ import { statusJson } from "../commands/status-table.ts";
 import { safeOneLine } from "../commands/text-format.ts";
 import { piAgentDir, resolveConfig } from "../config.ts";
 import { describeError, NoAccountsError } from "../errors.ts";
+import { recordUsageHistory } from "../quota/history-recorder.ts";
 import { Supervisor } from "../supervisor/supervisor.ts";
 import { cliUI, STDIO, StdinLines, shellWords } from "./cli-ui.ts";
 import { useInShell } from "./use-in-shell.ts";
@@ -125,6 +126,7 @@ function shellRuntime(env: NodeJS.ProcessEnv): CommandRuntime & { stop(): Promis
 				...(config.credits ? { credits: config.credits } : {}),
 			}).then((s) => {
 				started = s;
+				recordUsageHistory(s);
 				return s;
 			});
 			return starting;

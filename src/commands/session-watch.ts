@@ -6,12 +6,16 @@
 
 import type { EventEmitter } from "eventemitter3";
 import { failoverNotice } from "../dispatch/user-messages.ts";
+import { loadQuotaView, type QuotaView } from "../quota/quota-view.ts";
 import type { FailoverEvent, Supervisor, SupervisorEvents } from "../supervisor/supervisor.ts";
 import type { CommandUI, SessionView } from "./command-env.ts";
 import { footerText } from "./footer.ts";
-import { poolView, renderStatusTable } from "./status-table.ts";
+import { poolView, quotaFields, renderStatusTable } from "./status-table.ts";
 
 export const STATUS_WIDGET_KEY = "pi-dispatch-status";
+
+/** How stale the widget's burn rates may get before the history is read again. */
+const QUOTA_REFRESH_MS = 60_000;
 
 export interface SessionWatchOptions {
 	/** Coalescing delay for redraws. Default 150 ms. */
@@ -31,6 +35,8 @@ export class SessionWatch implements SessionView {
 	#redraw: NodeJS.Timeout | undefined;
 	#tick: NodeJS.Timeout | undefined;
 	#stopped = false;
+	#quota: { at: number; view: QuotaView } | undefined;
+	#quotaLoading = false;
 
 	constructor(supervisor: Supervisor, sessionKey: string, ui: CommandUI, options: SessionWatchOptions = {}) {
 		this.supervisor = supervisor;
@@ -92,14 +98,33 @@ export class SessionWatch implements SessionView {
 
 	/** The status lines for this session, also used by /dispatch-status in print and RPC mode. */
 	statusLines(): string[] {
+		const now = this.#options.now();
 		return renderStatusTable({
 			accounts: this.supervisor.accounts(),
 			session: this.#sessionAccounts(),
-			now: this.#options.now(),
+			now,
 			file: this.supervisor.store.file,
 			credits: this.supervisor.creditsPolicy(),
 			...poolView(this.supervisor),
+			...(this.#quota ? quotaFields(this.#quota.view, now) : {}),
 		});
+	}
+
+	/** Burn rates and runway come from the history: re-read at most once a minute, then redrawn. */
+	#refreshQuota(): void {
+		const now = this.#options.now();
+		if (this.#quotaLoading || (this.#quota && now - this.#quota.at < QUOTA_REFRESH_MS)) return;
+		this.#quotaLoading = true;
+		const { supervisor } = this;
+		void loadQuotaView(supervisor.store, supervisor.accounts(), supervisor.settings(), now)
+			.then((view) => {
+				this.#quota = { at: now, view };
+				this.#drawStatus();
+			})
+			.catch(() => undefined)
+			.finally(() => {
+				this.#quotaLoading = false;
+			});
 	}
 
 	// -------------------------------------------------------------------------------------------
@@ -138,6 +163,7 @@ export class SessionWatch implements SessionView {
 
 	#drawStatus(): void {
 		if (this.#stopped || !this.#statusShown) return;
+		this.#refreshQuota();
 		const lines = this.statusLines();
 		this.#safely(() => this.#ui.show(STATUS_WIDGET_KEY, lines));
 	}

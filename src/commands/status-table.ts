@@ -6,6 +6,8 @@
  */
 import { formatLocalTime } from "../dispatch/user-messages.ts";
 import { type CapSettings, capReached, capText, windowsByLength } from "../quota/caps.ts";
+import { type QuotaView, runwayLines } from "../quota/quota-view.ts";
+import type { Runway } from "../quota/runway.ts";
 import type { CreditsPolicy } from "../store/account-record.ts";
 import type { AccountView, Supervisor } from "../supervisor/supervisor.ts";
 import { isOnCredits, type LimitUsage, type UsageSnapshot, type UsageWindow } from "../usage/usage-snapshot.ts";
@@ -37,6 +39,8 @@ export interface StatusTableInput {
 	burn?: ReadonlyMap<string, number>;
 	/** Lines under the table: the pool's runway. */
 	footer?: readonly string[];
+	/** The pool's runway, for `--json`. */
+	runway?: Runway;
 	/** Default 80. */
 	width?: number;
 }
@@ -106,14 +110,23 @@ export function poolView(supervisor: Pick<Supervisor, "settings">): Pick<StatusT
 	return caps ? { caps } : {};
 }
 
+/** The burn rates and runway as table input. */
+export function quotaFields(quota: QuotaView, now: number): Pick<StatusTableInput, "burn" | "footer" | "runway"> {
+	return {
+		burn: quota.burn,
+		footer: runwayLines(quota.runway, now),
+		...(quota.runway ? { runway: quota.runway } : {}),
+	};
+}
+
 /** Everything the table shows, in full, for scripts (`pi-dispatch status --json`). */
-export function statusJson(input: StatusTableInput & { runway?: unknown }): unknown {
+export function statusJson(input: StatusTableInput): unknown {
 	const { now } = input;
 	return {
 		file: input.file,
 		now: new Date(now).toISOString(),
 		credits: input.credits ?? "last-resort",
-		...(input.runway !== undefined ? { runway: input.runway } : {}),
+		runway: input.runway ? runwayJson(input.runway) : null,
 		accounts: input.accounts.map((view) => {
 			const { snapshot } = view;
 			const windows = windowsByLength(snapshot.usage);
@@ -153,6 +166,15 @@ export function statusJson(input: StatusTableInput & { runway?: unknown }): unkn
 				},
 			};
 		}),
+	};
+}
+
+function runwayJson(runway: Runway): unknown {
+	return {
+		remainingPercent: runway.remainingPercent,
+		burnPercentPerHour: runway.burnPercentPerHour ?? null,
+		dryAt: runway.dryAt !== undefined ? new Date(runway.dryAt).toISOString() : null,
+		firstReset: runway.firstReset ? { ...runway.firstReset, at: new Date(runway.firstReset.at).toISOString() } : null,
 	};
 }
 

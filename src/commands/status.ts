@@ -2,11 +2,13 @@
  * /dispatch-status: the pool as a table. In the TUI it is a live widget above the editor
  * (`/dispatch-status hide` closes it); in print and RPC mode the same lines are printed once.
  */
+
+import { loadQuotaView } from "../quota/quota-view.ts";
 import type { Supervisor } from "../supervisor/supervisor.ts";
 import type { DispatchCommand } from "./command-env.ts";
 import { CommandUsageError } from "./command-errors.ts";
 import { STATUS_WIDGET_KEY } from "./session-watch.ts";
-import { poolView, renderStatusTable, type StatusTableInput } from "./status-table.ts";
+import { poolView, quotaFields, renderStatusTable, type StatusTableInput } from "./status-table.ts";
 
 /** How long a one-shot status waits for the first usage polls of a just-started pool. */
 const USAGE_WAIT_MS = 2000;
@@ -58,13 +60,17 @@ export async function statusInput(
 	await untilUsageKnown(supervisor, USAGE_WAIT_MS);
 	const activeId = supervisor.activeAccount(sessionKey);
 	const pinnedId = supervisor.pinnedAccount(sessionKey);
+	const accounts = supervisor.accounts();
+	const at = now();
+	const quota = await loadQuotaView(supervisor.store, accounts, supervisor.settings(), at);
 	return {
-		accounts: supervisor.accounts(),
+		accounts,
 		session: { ...(activeId ? { activeId } : {}), ...(pinnedId ? { pinnedId } : {}) },
-		now: now(),
+		now: at,
 		file: supervisor.store.file,
 		credits: supervisor.creditsPolicy(),
 		...poolView(supervisor),
+		...quotaFields(quota, at),
 	};
 }
 
