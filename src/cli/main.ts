@@ -3,6 +3,7 @@
  * same state folder as every pi process (PI_DISPATCH_HOME, else <pi agent dir>/pi-dispatch). The
  * commands are the extension's own, run with a shell UI; read commands take `--json`.
  */
+import { alertsCommand } from "../commands/alerts.ts";
 import { capCommand, capsByLabel } from "../commands/cap.ts";
 import type { CommandEnv, CommandRuntime, DispatchCommand } from "../commands/command-env.ts";
 import { importCommand } from "../commands/import.ts";
@@ -30,6 +31,7 @@ const HELP = `Usage: pi-dispatch <command> [arguments]
   cap [--json]                     the caps in force
   cap <label>|--all <5h|weekly> <N%|off> [--hard]
   recheck [label] [--json]         ask the service for usage now; ends a cooldown that is over
+  alerts [on|off|<percent> …]      the quota alerts pi shows (default 50 25 10)
 
 The pool is the one pi uses: $PI_DISPATCH_HOME, else <pi agent dir>/pi-dispatch.`;
 
@@ -92,6 +94,8 @@ async function run(name: string, args: string[], json: boolean, env: CommandEnv)
 			);
 			return;
 		}
+		case "alerts":
+			return command(alertsCommand());
 		case "recheck": {
 			if (!json) return command(recheckCommand());
 			const outcomes = await recheckAccounts(await env.runtime.supervisor(), line);

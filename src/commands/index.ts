@@ -1,4 +1,5 @@
 /** The slash commands pi-dispatch registers, by name. */
+import { alertsCommand } from "./alerts.ts";
 import { capCommand } from "./cap.ts";
 import type { DispatchCommand } from "./command-env.ts";
 import { creditsCommand } from "./credits.ts";
@@ -18,6 +19,7 @@ export const COMMANDS: DispatchCommand[] = [
 	creditsCommand(),
 	capCommand(),
 	recheckCommand(),
+	alertsCommand(),
 	removeCommand(),
 	importCommand(),
 ];

@@ -6,6 +6,7 @@
 
 import type { EventEmitter } from "eventemitter3";
 import { failoverNotice } from "../dispatch/user-messages.ts";
+import { AlertWatch } from "../quota/alert-watch.ts";
 import { loadQuotaView, type QuotaView } from "../quota/quota-view.ts";
 import type { FailoverEvent, Supervisor, SupervisorEvents } from "../supervisor/supervisor.ts";
 import type { CommandUI, SessionView } from "./command-env.ts";
@@ -37,6 +38,7 @@ export class SessionWatch implements SessionView {
 	#stopped = false;
 	#quota: { at: number; view: QuotaView } | undefined;
 	#quotaLoading = false;
+	readonly #alerts: AlertWatch | undefined;
 
 	constructor(supervisor: Supervisor, sessionKey: string, ui: CommandUI, options: SessionWatchOptions = {}) {
 		this.supervisor = supervisor;
@@ -59,12 +61,22 @@ export class SessionWatch implements SessionView {
 			this.#safely(() => this.#ui.notify(pinClearedNotice(label, reason), "warning"));
 			schedule();
 		});
+		// Alerts are for a person watching pi (TUI, an RPC client's UI), not for a script's `pi -p` output.
+		if (ui.mode === "tui" || ui.mode === "rpc") {
+			this.#alerts = new AlertWatch(
+				supervisor,
+				(text) => this.#safely(() => this.#ui.notify(text, "warning")),
+				this.#options.now,
+			);
+		}
 		this.#drawFooter();
+		void this.#alerts?.check();
 	}
 
 	refresh(): void {
 		this.#drawFooter();
 		this.#drawStatus();
+		void this.#alerts?.check();
 	}
 
 	#drawFooter(): void {
@@ -137,7 +149,7 @@ export class SessionWatch implements SessionView {
 	#onFailover(event: FailoverEvent): void {
 		// With no account left the request fails, and that error already says why.
 		if (!this.#mine(event.sessionKey) || !event.to) return;
-		const notice = failoverNotice(event.from.label, event.reason, event.until, event.to.label);
+		const notice = failoverNotice(event.from.label, event.reason, event.until, event.to.label, this.#options.now());
 		this.#safely(() => this.#ui.notify(notice, "warning"));
 		this.#scheduleRedraw();
 	}

@@ -32,7 +32,8 @@ export function failoverNotice(
 	reason: string,
 	until: number | undefined,
 	toLabel: string | undefined,
+	now: number = Date.now(),
 ): string {
-	const untilText = until !== undefined ? ` until ${formatLocalTime(until)}` : "";
+	const untilText = until !== undefined ? ` until ${formatLocalTime(until, now)}` : "";
 	return `${fromLabel} ${reason}${untilText} → ${toLabel ?? "no account left"}`;
 }
