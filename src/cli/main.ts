@@ -3,6 +3,8 @@
  * same state folder as every pi process (PI_DISPATCH_HOME, else <pi agent dir>/pi-dispatch). The
  * commands are the extension's own, run with a shell UI; read commands take `--json`.
  */
+
+import { requireLabel } from "../commands/account-lookup.ts";
 import { alertsCommand } from "../commands/alerts.ts";
 import { capCommand, capsByLabel } from "../commands/cap.ts";
 import type { CommandEnv, CommandRuntime, DispatchCommand } from "../commands/command-env.ts";
@@ -109,9 +111,18 @@ async function run(name: string, args: string[], json: boolean, env: CommandEnv)
 
 async function status(args: string[], json: boolean, env: CommandEnv): Promise<void> {
 	if (!json) return statusCommand().run(args.join(" "), env);
-	if (args.length > 0) throw new UsageError("Usage: pi-dispatch status [--json].");
 	const supervisor = await env.runtime.supervisor();
 	if (supervisor.accounts().length === 0) throw new NoAccountsError();
+	if (args[0] === "--history" && args.length === 2) {
+		const account = requireLabel(supervisor.accounts(), args[1]!);
+		const since = Date.now() - 7 * 24 * 60 * 60_000;
+		const samples = await supervisor.store.readUsageHistory(account.id, since);
+		STDIO.out(
+			`${JSON.stringify({ label: account.label, samples: samples.map((s) => ({ ...s, at: new Date(s.at).toISOString() })) }, null, 2)}\n`,
+		);
+		return;
+	}
+	if (args.length > 0) throw new UsageError("Usage: pi-dispatch status [--history <label>] [--json].");
 	STDIO.out(`${JSON.stringify(statusJson(await statusInput(supervisor, env.sessionKey)), null, 2)}\n`);
 }
 

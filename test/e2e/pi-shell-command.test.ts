@@ -57,6 +57,14 @@ describe("pi-dispatch (shell) beside a running pi", () => {
 		expect(Object.keys(json.accounts[0])).toEqual(expect.arrayContaining(["email", "state", "fiveHour", "actor"]));
 		expect(json.accounts[0].weekly.usedPercent).toBeGreaterThanOrEqual(60);
 
+		// The usage pi saw in its answer's headers is in the pool's history, for the shell to read.
+		const history = JSON.parse((await runShell(world, ["status", "--history", "alpha", "--json"])).stdout);
+		expect(history.label).toBe("alpha");
+		expect(history.samples.length).toBeGreaterThanOrEqual(1);
+		expect(history.samples.at(-1)).toMatchObject({ weekly: expect.any(Number), at: expect.any(String) });
+		const chart = await runShell(world, ["status", "--history", "alpha"]);
+		expect(chart.stdout).toMatch(/^alpha: weekly use, last 7 days · now \d+%/);
+
 		// status as text: fits 80 columns.
 		const text = await runShell(world, ["status"]);
 		expect(text.code).toBe(0);
