@@ -131,7 +131,7 @@ describe("pi-dispatch (shell) beside a running pi", () => {
 		}
 	});
 
-	it("says what is wrong in one line: unknown command, bad arguments, corrupt pool", async () => {
+	it("says what is wrong in one line: unknown command, bad arguments, no accounts", async () => {
 		const bad = await runShell(world, ["frobnicate"]);
 		expect(bad).toMatchObject({
 			code: 2,
