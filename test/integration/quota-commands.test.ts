@@ -5,6 +5,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { capCommand } from "../../src/commands/cap.ts";
 import { recheckCommand } from "../../src/commands/recheck.ts";
+import { removeCommand } from "../../src/commands/remove.ts";
+import { onSessionStart } from "../../src/commands/session-hooks.ts";
 import { AccountStore } from "../../src/store/account-store.ts";
 import { commandEnv, recordingUI } from "../helpers/command-harness.ts";
 import { type Harness, startHarness, usedAccount } from "../helpers/dispatch-harness.ts";
@@ -59,5 +61,27 @@ describe("/dispatch-recheck", () => {
 		const other = new AccountStore({ home: h.home });
 		await eventually(async () => expect((await other.read()).state["acct-a"]?.cooldownUntil).toBeUndefined());
 		other.close();
+	});
+});
+
+describe("PI_DISPATCH_USE and removal", () => {
+	it("a session of a process started with PI_DISPATCH_USE=<label> starts pinned; removing an account drops its caps", async () => {
+		h = await startHarness({ accounts: [usedAccount("acct-a", 10, 1), usedAccount("acct-b", 40, 100)] });
+		const ui = recordingUI("rpc");
+		const runtime = { ...h.runtime, config: { ...h.runtime.config, use: "acct-b" } };
+		await onSessionStart(commandEnv(runtime as typeof h.runtime, ui, { sessionKey: "s1" }));
+		expect(h.supervisor.pinnedAccount("s1")).toBe("acct-b");
+		expect(h.supervisor.choose("s1", new Set())).toMatchObject({ id: "acct-b", reason: "pinned" });
+		const unknown = { ...h.runtime, config: { ...h.runtime.config, use: "nobody" } };
+		await onSessionStart(commandEnv(unknown as typeof h.runtime, ui, { sessionKey: "s2" }));
+		expect(ui.notes.at(-1)).toEqual({
+			message: "PI_DISPATCH_USE=nobody: no such account (accounts: acct-a, acct-b).",
+			level: "warning",
+		});
+
+		await capCommand().run("acct-b weekly 50%", commandEnv(h.runtime, ui));
+		await capCommand().run("--all 5h 90%", commandEnv(h.runtime, ui));
+		await removeCommand().run("acct-b --yes", commandEnv(h.runtime, ui));
+		expect((await h.store.read()).settings?.caps).toEqual({ all: { "5h": { percent: 90 } } });
 	});
 });
