@@ -207,7 +207,10 @@ describe("/dispatch-status", () => {
 			await h.supervisor.reload();
 			await vi.waitFor(() => expect(ui.shown.length).toBeGreaterThan(before));
 			await statusCommand().run("hide", commandEnv(h.runtime, ui, { session: watch }));
-			expect(ui.shown.at(-1)).toEqual({ key: "pi-dispatch-status", lines: undefined });
+			expect(ui.shown.slice(-2)).toEqual([
+				{ key: "pi-dispatch-status", lines: undefined },
+				{ key: "pi-dispatch-history", lines: undefined },
+			]);
 			const hidden = ui.shown.length;
 			await h.supervisor.reload();
 			await new Promise((resolve) => setTimeout(resolve, 20));
