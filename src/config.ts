@@ -19,6 +19,8 @@ export interface DispatchConfig {
 	transport?: CodexTransport;
 	/** `PI_DISPATCH_CREDITS` (`never` / `last-resort`): overrides the pool's setting in this process. */
 	credits?: CreditsPolicy;
+	/** `PI_DISPATCH_USE=<label>` (`pi-dispatch use`): every session of this process starts pinned to it. */
+	use?: string;
 }
 
 export type CodexTransport = "sse" | "websocket" | "auto";
@@ -46,5 +48,6 @@ export function resolveConfig(env: NodeJS.ProcessEnv = process.env): DispatchCon
 		auth: defaultAuthEndpoints(env),
 		transport: transportFrom(env.PI_DISPATCH_TRANSPORT),
 		...creditsFrom(env.PI_DISPATCH_CREDITS),
+		...(env.PI_DISPATCH_USE?.trim() ? { use: env.PI_DISPATCH_USE.trim() } : {}),
 	};
 }

@@ -6,6 +6,7 @@
  */
 import { type DispatchConfig, resolveConfig } from "./config.ts";
 import { type CodexClient, Dispatcher } from "./dispatch/dispatcher.ts";
+import { recordUsageHistory } from "./quota/history-recorder.ts";
 import { Supervisor } from "./supervisor/supervisor.ts";
 import type { SupervisorOptions } from "./supervisor/supervisor-options.ts";
 
@@ -61,6 +62,7 @@ export function createRuntime(
 		}).then(
 			(s) => {
 				started = s;
+				recordUsageHistory(s);
 				return s;
 			},
 			(error: unknown) => {

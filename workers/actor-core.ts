@@ -154,7 +154,11 @@ export class AccountActor {
 			case "poll-usage":
 				// This process holds the pool's poll lease. Usage fresher than the store's (from headers,
 				// not shared yet) answers it without a call.
-				if (this.#freshUsage.has("usage") && this.#unsharedUsage) this.#share({ usage: this.#unsharedUsage });
+				if (message.recheck) {
+					this.#freshUsage.clear();
+					void this.#poll(true);
+				} else if (this.#freshUsage.has("usage") && this.#unsharedUsage)
+					this.#share({ usage: this.#unsharedUsage });
 				else void this.#poll();
 				return;
 			case "shutdown":
@@ -410,8 +414,11 @@ export class AccountActor {
 		}
 	}
 
-	/** One `wham/usage` call (with a token refreshed first when it is due), shared at once. */
-	async #poll(): Promise<void> {
+	/**
+	 * One `wham/usage` call (with a token refreshed first when it is due), shared at once. `recheck`:
+	 * the user asked; room in the answer ends any cooldown, however short.
+	 */
+	async #poll(recheck = false): Promise<void> {
 		if (this.#stopped || this.#needsLogin || this.#freshUsage.has("usage")) return;
 		try {
 			const due = this.#credentials.expiresAt - this.#deps.now() <= this.#config.refreshMarginMs;
@@ -423,6 +430,8 @@ export class AccountActor {
 				if (isUsageExhausted(usage)) {
 					const reason = usage.refused ?? "usage window full";
 					this.#coolDown(until ?? this.#deps.now() + this.#config.fallbackCooldownMs, reason, !until);
+				} else if (recheck) {
+					this.#endCooldownEarly();
 				} else if (this.#cooldownGuessed) {
 					this.#shortenGuess();
 				} else if ((this.#cooldownUntil ?? 0) - this.#deps.now() > this.#config.fallbackCooldownMs) {

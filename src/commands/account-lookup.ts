@@ -1,6 +1,6 @@
 /** Finding an account by the label the user typed, and completing labels. */
 import { NoAccountsError, UnknownLabelError } from "../errors.ts";
-import type { DispatchRuntime } from "../runtime.ts";
+import type { CommandRuntime } from "./command-env.ts";
 
 interface Labelled {
 	label: string;
@@ -26,7 +26,7 @@ export function requireLabel<T extends Labelled>(accounts: readonly T[], label: 
 }
 
 /** Labels of the running pool that start with `prefix` (argument completion; never starts anything). */
-export function completeLabels(prefix: string, runtime: DispatchRuntime): string[] {
+export function completeLabels(prefix: string, runtime: CommandRuntime): string[] {
 	const key = prefix.trim().toLowerCase();
 	const labels =
 		runtime

@@ -30,8 +30,11 @@ export interface SessionView {
 	hideStatus(): void;
 }
 
+/** What commands use of the runtime: pi's (with its dispatcher) or the shell command's (without). */
+export type CommandRuntime = Pick<DispatchRuntime, "config" | "supervisor" | "running">;
+
 export interface CommandEnv {
-	runtime: DispatchRuntime;
+	runtime: CommandRuntime;
 	ui: CommandUI;
 	/** pi's session id: the key for pins and stickiness. */
 	sessionKey: string;

@@ -1,9 +1,12 @@
 /** The slash commands pi-dispatch registers, by name. */
+import { alertsCommand } from "./alerts.ts";
+import { capCommand } from "./cap.ts";
 import type { DispatchCommand } from "./command-env.ts";
 import { creditsCommand } from "./credits.ts";
 import { importCommand } from "./import.ts";
 import { loginCommand } from "./login.ts";
 import { poolCopyCommand } from "./pool-copy.ts";
+import { recheckCommand } from "./recheck.ts";
 import { removeCommand } from "./remove.ts";
 import { statusCommand } from "./status.ts";
 import { useCommand } from "./use.ts";
@@ -15,6 +18,9 @@ export const COMMANDS: DispatchCommand[] = [
 	useCommand(),
 	statusCommand(),
 	creditsCommand(),
+	capCommand(),
+	recheckCommand(),
+	alertsCommand(),
 	removeCommand(),
 	importCommand(),
 	poolCopyCommand(),

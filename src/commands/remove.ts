@@ -1,4 +1,5 @@
 /** /dispatch-remove <label>: forget an account (after a confirmation, or with --yes where no dialog exists). */
+import { capsOfKnown } from "../quota/caps.ts";
 import { completeLabels, requireLabel } from "./account-lookup.ts";
 import type { DispatchCommand } from "./command-env.ts";
 import { CommandUsageError } from "./command-errors.ts";
@@ -48,6 +49,12 @@ export function removeCommand(): DispatchCommand {
 				const before = data.accounts.length;
 				data.accounts = data.accounts.filter((a) => a.id !== account.id);
 				delete data.state[account.id];
+				// Its own caps go with it (a login of the same account later starts without them).
+				if (data.settings?.caps?.accounts?.[account.id]) {
+					const caps = capsOfKnown(data.settings.caps, new Set(data.accounts.map((a) => a.id)));
+					if (caps && Object.keys(caps).length > 0) data.settings.caps = caps;
+					else delete data.settings.caps;
+				}
 				return data.accounts.length < before;
 			});
 			await supervisor.reload();

@@ -6,15 +6,15 @@
  */
 
 import { describeError } from "../errors.ts";
-import type { DispatchRuntime } from "../runtime.ts";
 import type { Supervisor } from "../supervisor/supervisor.ts";
-import type { CommandEnv } from "./command-env.ts";
+import { findLabel } from "./account-lookup.ts";
+import type { CommandEnv, CommandRuntime } from "./command-env.ts";
 import { type ImportScan, importLogins, scanImportSources, sourceName } from "./import.ts";
 import { loginWho, saveLogin } from "./save-login.ts";
 import { safeOneLine } from "./text-format.ts";
 
 /** Runtimes that already looked for logins to take: once per pi process, not on every /new. */
-const looked = new WeakSet<DispatchRuntime>();
+const looked = new WeakSet<CommandRuntime>();
 
 export async function onSessionStart(env: CommandEnv): Promise<void> {
 	const supervisor = await env.runtime.supervisor();
@@ -22,6 +22,7 @@ export async function onSessionStart(env: CommandEnv): Promise<void> {
 	// polls now (in the background). Print and RPC runs leave them to the pool's tick.
 	if (env.ui.mode === "tui")
 		void supervisor.refreshUsage(undefined, supervisor.activation.pollsPerTick).catch(() => undefined);
+	pinFromEnvironment(env, supervisor);
 	if (looked.has(env.runtime)) return;
 	looked.add(env.runtime);
 	if (supervisor.accounts().length > 0) return;
@@ -30,6 +31,19 @@ export async function onSessionStart(env: CommandEnv): Promise<void> {
 	if (!scan || scan.logins.length === 0) return;
 	if (await takePiLogin(env, supervisor, scan)) return;
 	offerCodexCliLogin(env, supervisor, scan);
+}
+
+/** `PI_DISPATCH_USE=<label>`: the session starts pinned, as after /dispatch-use (once per session). */
+function pinFromEnvironment(env: CommandEnv, supervisor: Supervisor): void {
+	const label = env.runtime.config.use;
+	if (label === undefined || supervisor.pinnedAccount(env.sessionKey) !== undefined) return;
+	const account = findLabel(supervisor.accounts(), label);
+	if (!account) {
+		const known = supervisor.accounts().map((a) => a.label);
+		env.ui.notify(`PI_DISPATCH_USE=${label}: no such account (accounts: ${known.join(", ") || "none"}).`, "warning");
+		return;
+	}
+	supervisor.pin(env.sessionKey, account.id);
 }
 
 /** pi's stored Codex login becomes the pool's first account, said in one line. */

@@ -6,13 +6,18 @@
 
 import type { EventEmitter } from "eventemitter3";
 import { failoverNotice } from "../dispatch/user-messages.ts";
+import { AlertWatch } from "../quota/alert-watch.ts";
+import { loadQuotaView, type QuotaView } from "../quota/quota-view.ts";
 import type { FailoverEvent, Supervisor, SupervisorEvents } from "../supervisor/supervisor.ts";
 import type { CommandUI, SessionView } from "./command-env.ts";
 import { footerText } from "./footer.ts";
-import { renderStatusTable } from "./status-table.ts";
+import { poolView, quotaFields, renderStatusTable } from "./status-table.ts";
 import { storeTitle } from "./store-title.ts";
 
 export const STATUS_WIDGET_KEY = "pi-dispatch-status";
+
+/** How stale the widget's burn rates may get before the history is read again. */
+const QUOTA_REFRESH_MS = 60_000;
 
 export interface SessionWatchOptions {
 	/** Coalescing delay for redraws. Default 150 ms. */
@@ -32,6 +37,9 @@ export class SessionWatch implements SessionView {
 	#redraw: NodeJS.Timeout | undefined;
 	#tick: NodeJS.Timeout | undefined;
 	#stopped = false;
+	#quota: { at: number; view: QuotaView } | undefined;
+	#quotaLoading = false;
+	readonly #alerts: AlertWatch | undefined;
 
 	constructor(supervisor: Supervisor, sessionKey: string, ui: CommandUI, options: SessionWatchOptions = {}) {
 		this.supervisor = supervisor;
@@ -54,12 +62,22 @@ export class SessionWatch implements SessionView {
 			this.#safely(() => this.#ui.notify(pinClearedNotice(label, reason), "warning"));
 			schedule();
 		});
+		// Alerts are for a person watching pi (TUI, an RPC client's UI), not for a script's `pi -p` output.
+		if (ui.mode === "tui" || ui.mode === "rpc") {
+			this.#alerts = new AlertWatch(
+				supervisor,
+				(text) => this.#safely(() => this.#ui.notify(text, "warning")),
+				this.#options.now,
+			);
+		}
 		this.#drawFooter();
+		void this.#alerts?.check();
 	}
 
 	refresh(): void {
 		this.#drawFooter();
 		this.#drawStatus();
+		void this.#alerts?.check();
 	}
 
 	#drawFooter(): void {
@@ -93,13 +111,33 @@ export class SessionWatch implements SessionView {
 
 	/** The status lines for this session, also used by /dispatch-status in print and RPC mode. */
 	statusLines(): string[] {
+		const now = this.#options.now();
 		return renderStatusTable({
 			accounts: this.supervisor.accounts(),
 			session: this.#sessionAccounts(),
-			now: this.#options.now(),
+			now,
 			file: storeTitle(this.supervisor),
 			credits: this.supervisor.creditsPolicy(),
+			...poolView(this.supervisor),
+			...(this.#quota ? quotaFields(this.#quota.view, now) : {}),
 		});
+	}
+
+	/** Burn rates and runway come from the history: re-read at most once a minute, then redrawn. */
+	#refreshQuota(): void {
+		const now = this.#options.now();
+		if (this.#quotaLoading || (this.#quota && now - this.#quota.at < QUOTA_REFRESH_MS)) return;
+		this.#quotaLoading = true;
+		const { supervisor } = this;
+		void loadQuotaView(supervisor.store, supervisor.accounts(), supervisor.settings(), now)
+			.then((view) => {
+				this.#quota = { at: now, view };
+				this.#drawStatus();
+			})
+			.catch(() => undefined)
+			.finally(() => {
+				this.#quotaLoading = false;
+			});
 	}
 
 	// -------------------------------------------------------------------------------------------
@@ -112,7 +150,7 @@ export class SessionWatch implements SessionView {
 	#onFailover(event: FailoverEvent): void {
 		// With no account left the request fails, and that error already says why.
 		if (!this.#mine(event.sessionKey) || !event.to) return;
-		const notice = failoverNotice(event.from.label, event.reason, event.until, event.to.label);
+		const notice = failoverNotice(event.from.label, event.reason, event.until, event.to.label, this.#options.now());
 		this.#safely(() => this.#ui.notify(notice, "warning"));
 		this.#scheduleRedraw();
 	}
@@ -138,6 +176,7 @@ export class SessionWatch implements SessionView {
 
 	#drawStatus(): void {
 		if (this.#stopped || !this.#statusShown) return;
+		this.#refreshQuota();
 		const lines = this.statusLines();
 		this.#safely(() => this.#ui.show(STATUS_WIDGET_KEY, lines));
 	}

@@ -4,8 +4,12 @@
 export function formatLocalTime(epochMs: number, now: number = Date.now()): string {
 	const date = new Date(epochMs);
 	const hhmm = `${String(date.getHours()).padStart(2, "0")}:${String(date.getMinutes()).padStart(2, "0")}`;
-	if (epochMs - now < 20 * 60 * 60_000) return hhmm;
-	return `${date.toLocaleDateString("en-US", { weekday: "short" })} ${hhmm}`;
+	if (date.toDateString() === new Date(now).toDateString()) return hhmm;
+	// A weekday names one day only within the next six (a weekly reset is at most seven days off).
+	if (Math.abs(epochMs - now) < 6 * 24 * 60 * 60_000) {
+		return `${date.toLocaleDateString("en-US", { weekday: "short" })} ${hhmm}`;
+	}
+	return `${date.toLocaleDateString("en-US", { month: "short", day: "numeric" })} ${hhmm}`;
 }
 
 /**
@@ -28,7 +32,8 @@ export function failoverNotice(
 	reason: string,
 	until: number | undefined,
 	toLabel: string | undefined,
+	now: number = Date.now(),
 ): string {
-	const untilText = until !== undefined ? ` until ${formatLocalTime(until)}` : "";
+	const untilText = until !== undefined ? ` until ${formatLocalTime(until, now)}` : "";
 	return `${fromLabel} ${reason}${untilText} → ${toLabel ?? "no account left"}`;
 }

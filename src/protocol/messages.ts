@@ -121,8 +121,11 @@ export type SupervisorToActor =
 			shared: SharedAccountState;
 			needsLogin?: { since: number; reason: string };
 	  }
-	/** This process holds the account's poll lease: ask `wham/usage` now (refreshing first if due). */
-	| { v: typeof PROTOCOL_VERSION; type: "poll-usage" }
+	/**
+	 * This process holds the account's poll lease: ask `wham/usage` now (refreshing first if due).
+	 * `recheck` (/dispatch-recheck): ask even when the usage is fresh, and end any cooldown it shows over.
+	 */
+	| { v: typeof PROTOCOL_VERSION; type: "poll-usage"; recheck?: boolean }
 	/** Deactivate: finish store writes (and flush unshared usage), then end the task. */
 	| { v: typeof PROTOCOL_VERSION; type: "shutdown" };
 

@@ -1,4 +1,5 @@
 import type { UsageSnapshot } from "../usage/usage-snapshot.ts";
+import type { AlertSettings, CapSettings } from "./pool-settings.ts";
 
 /** OAuth tokens of one ChatGPT account. Never logged, never shown, never put in an error. */
 export interface AccountCredentials {
@@ -74,6 +75,10 @@ export type CreditsPolicy = "last-resort" | "never";
 /** Settings of the whole pool: every pi process sharing it agrees on them. */
 export interface PoolSettings {
 	credits?: CreditsPolicy;
+	/** Per-account and pool-wide caps (/dispatch-cap). */
+	caps?: CapSettings;
+	/** Quota alerts: thresholds, on/off, and what was said already. */
+	alerts?: AlertSettings;
 }
 
 export interface StoreData {

@@ -44,6 +44,8 @@ import {
 	StoreWriteError,
 } from "./store-errors.ts";
 import { isObject, storeDataProblem } from "./store-shape.ts";
+import { appendSample, readSamples } from "./usage-history.ts";
+import type { UsageSample } from "./usage-sample.ts";
 
 export interface AccountStoreOptions {
 	/** The state folder (absolute); the database is `<home>/pool.db`. */
@@ -339,6 +341,24 @@ export class AccountStore implements PoolStore {
 	/** Releases every lease held by a (terminated) worker thread of this process. */
 	releaseLeasesOfThread(threadId: number): Promise<number> {
 		return this.#serialTx((db) => releaseThreadLeases(db, threadId));
+	}
+
+	/**
+	 * Adds a point to the account's usage history (`usage_history`): false when the pool already has
+	 * one from the last minute (another process, or this one, wrote it). Bounded: a week, thinned.
+	 */
+	appendUsageSample(accountId: string, sample: UsageSample): Promise<boolean> {
+		return this.#serialTx((db) => appendSample(db, accountId, sample));
+	}
+
+	/** The account's usage history since `sinceMs`, oldest first. Not for a request's path. */
+	async readUsageHistory(accountId: string, sinceMs: number): Promise<UsageSample[]> {
+		if (!this.#db && !existsSync(this.file)) return [];
+		try {
+			return readSamples(this.#open(), accountId, sinceMs);
+		} catch (error) {
+			throw this.#mapError(error, "read");
+		}
 	}
 
 	/** Every lease row now (tests, diagnostics). */

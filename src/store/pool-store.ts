@@ -7,6 +7,7 @@
 import type { AccountCredentials, StoreData } from "./account-record.ts";
 import type { LeaseHolder } from "./leases.ts";
 import type { StoreConfig } from "./store-config.ts";
+import type { UsageSample } from "./usage-sample.ts";
 
 /** Result of saving rotated tokens: `saved`, or why not and where they went instead. */
 export type RotationSave = { saved: true } | { saved: false; reason: string; sideFile?: string };
@@ -53,6 +54,13 @@ export interface PoolStore {
 	leases(): Promise<({ name: string } & LeaseHolder)[]>;
 	/** Call `onChange` soon after another writer commits. Returns the unsubscribe. Keeps nothing alive. */
 	watch(onChange: () => void): () => void;
+	/**
+	 * Adds a point to the account's usage history: false when the pool already has one from the last
+	 * minute (another process, or this one, wrote it). Bounded: a week, older than a day thinned.
+	 */
+	appendUsageSample(accountId: string, sample: UsageSample): Promise<boolean>;
+	/** The account's usage history since `sinceMs`, oldest first. Not for a request's path. */
+	readUsageHistory(accountId: string, sinceMs: number): Promise<UsageSample[]>;
 	health(): StoreHealth;
 	/** Closes connections (the file store reopens on the next call). */
 	close(): void;

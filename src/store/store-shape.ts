@@ -126,6 +126,8 @@ export function storeDataProblem(value: Obj): string | undefined {
 		if (credits !== undefined && credits !== "never" && credits !== "last-resort") {
 			return 'settings.credits must be "never" or "last-resort"';
 		}
+		const problem = capsProblem(value.settings.caps) ?? alertsProblem(value.settings.alerts);
+		if (problem) return problem;
 	}
 	const seen = new Set<string>();
 	for (const [i, account] of value.accounts.entries()) {
@@ -141,6 +143,59 @@ export function storeDataProblem(value: Obj): string | undefined {
 		const problem = stateProblem(entry, `state[${JSON.stringify(key).slice(0, 80)}]`);
 		if (problem) return problem;
 	}
+	return undefined;
+}
+
+function windowCapsProblem(value: unknown, where: string): string | undefined {
+	if (!isObject(value)) return `${where} must be an object`;
+	for (const [window, rule] of Object.entries(value)) {
+		const at = `${where}.${window.slice(0, 20)}`;
+		if (window !== "5h" && window !== "weekly") return `${where} may only name the windows 5h and weekly`;
+		if (!isObject(rule)) return `${at} must be an object`;
+		if (!isFiniteNumber(rule.percent) || rule.percent <= 0 || rule.percent > 100) {
+			return `${at}.percent must be a number in (0, 100]`;
+		}
+		if (rule.hard !== undefined && typeof rule.hard !== "boolean") return `${at}.hard must be a boolean`;
+	}
+	return undefined;
+}
+
+function capsProblem(value: unknown): string | undefined {
+	if (value === undefined) return undefined;
+	if (!isObject(value)) return "settings.caps must be an object";
+	if (value.all !== undefined) {
+		const problem = windowCapsProblem(value.all, "settings.caps.all");
+		if (problem) return problem;
+	}
+	if (value.accounts === undefined) return undefined;
+	if (!isObject(value.accounts)) return "settings.caps.accounts must be an object";
+	for (const [id, caps] of Object.entries(value.accounts)) {
+		const problem = windowCapsProblem(caps, `settings.caps.accounts[${JSON.stringify(id).slice(0, 80)}]`);
+		if (problem) return problem;
+	}
+	return undefined;
+}
+
+function numberMap(value: unknown): boolean {
+	return value === undefined || (isObject(value) && Object.values(value).every(isFiniteNumber));
+}
+
+function alertsProblem(value: unknown): string | undefined {
+	if (value === undefined) return undefined;
+	if (!isObject(value)) return "settings.alerts must be an object";
+	if (value.enabled !== undefined && typeof value.enabled !== "boolean")
+		return "settings.alerts.enabled must be a boolean";
+	const thresholds = value.thresholds;
+	if (
+		thresholds !== undefined &&
+		!(Array.isArray(thresholds) && thresholds.every((t) => isFiniteNumber(t) && t > 0 && t < 100))
+	) {
+		return "settings.alerts.thresholds must be numbers in (0, 100)";
+	}
+	if (value.fired === undefined) return undefined;
+	if (!isObject(value.fired)) return "settings.alerts.fired must be an object";
+	if (!numberMap(value.fired.pool)) return "settings.alerts.fired.pool must map thresholds to numbers";
+	if (!numberMap(value.fired.needsLogin)) return "settings.alerts.fired.needsLogin must map accounts to numbers";
 	return undefined;
 }
 

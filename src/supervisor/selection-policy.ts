@@ -1,4 +1,5 @@
 import type { ActorState } from "../protocol/messages.ts";
+import { type CapSettings, capReached, capText } from "../quota/caps.ts";
 import type { CreditsPolicy } from "../store/account-record.ts";
 import {
 	exhaustedUntil,
@@ -26,6 +27,8 @@ export interface Choice {
 	reason: ChoiceReason;
 	/** The account's plan quota is spent: this request is billed to its credits. */
 	onCredits?: boolean;
+	/** The account is at a soft cap: chosen because nothing under its caps could serve. */
+	overCap?: boolean;
 }
 
 export type { CreditsPolicy };
@@ -43,6 +46,8 @@ export interface ChoiceInput {
 	credits?: CreditsPolicy;
 	/** The limit this request's model is known to count against (not `codex`), if any. */
 	limit?: string;
+	/** The pool's caps (/dispatch-cap): a hard cap skips the account, a soft one makes it a last resort. */
+	caps?: CapSettings;
 	/** [0, 1); injectable for tests. */
 	random?: () => number;
 }
@@ -53,6 +58,7 @@ export function unavailableReason(
 	now: number,
 	credits: CreditsPolicy = "last-resort",
 	limit?: string,
+	caps?: CapSettings,
 ): string | undefined {
 	if (candidate.state === "needs-login") return "needs login";
 	if (candidate.state === "gave-up") return "actor keeps crashing";
@@ -68,26 +74,30 @@ export function unavailableReason(
 		const until = exhaustedUntil(candidate.usage);
 		if (until === undefined || until > now) return "exhausted";
 	}
+	const cap = capReached(caps, candidate.id, candidate.usage, now);
+	if (cap?.hard) return capText(cap);
 	return undefined;
 }
 
 /**
- * Accounts with plan quota left come first; an account on credits is chosen only when none has any
+ * Accounts with plan quota left and under their caps come first; then accounts at a soft cap
+ * (/dispatch-cap without --hard); an account on credits is chosen only when none of those is left
  * (and the credits policy allows it). Within that set: pinned → sticky → untouched (0% in every
  * window) → longest window (the weekly one) resetting soonest → random. An account known to be
- * exhausted is never chosen.
+ * exhausted, or at a hard cap, is never chosen.
  */
 export function chooseAccount(input: ChoiceInput): Choice | undefined {
 	const { now, exclude } = input;
 	const credits = input.credits ?? "last-resort";
 	const usable = input.candidates.filter(
-		(c) => !exclude?.has(c.id) && unavailableReason(c, now, credits, input.limit) === undefined,
+		(c) => !exclude?.has(c.id) && unavailableReason(c, now, credits, input.limit, input.caps) === undefined,
 	);
 	if (usable.length === 0) return undefined;
 	const withQuota = usable.filter((c) => !onCreditsNow(c, now));
-	const onCredits = withQuota.length === 0;
-	const choice = chooseAmong(onCredits ? usable : withQuota, input);
-	return onCredits ? { ...choice, onCredits: true } : choice;
+	const underCap = withQuota.filter((c) => capReached(input.caps, c.id, c.usage, now) === undefined);
+	if (underCap.length > 0) return chooseAmong(underCap, input);
+	if (withQuota.length > 0) return { ...chooseAmong(withQuota, input), overCap: true };
+	return { ...chooseAmong(usable, input), onCredits: true };
 }
 
 function chooseAmong(available: readonly Candidate[], input: ChoiceInput): Choice {

@@ -23,7 +23,7 @@ import type { PoolStore } from "../store/pool-store.ts";
 import { resolveStoreConfig } from "../store/store-config.ts";
 import { StoreUnreachableError } from "../store/store-errors.ts";
 import { mergeSharedState, type SharedPatch } from "../usage/shared-state-merge.ts";
-import { exhaustedUntil } from "../usage/usage-snapshot.ts";
+import { exhaustedUntil, isUsageExhausted } from "../usage/usage-snapshot.ts";
 import { ActorHandle } from "./actor-handle.ts";
 import { LimitBook } from "./limit-book.ts";
 import { PoolPoller } from "./poll-lease.ts";
@@ -201,6 +201,41 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 		return this.#poller?.pollDue(olderThanMs, max) ?? [];
 	}
 
+	/**
+	 * /dispatch-recheck: the account's actor asks the service for its usage now, even if fresh; room
+	 * in the answer ends its cooldown here and, through the store, everywhere. Resolves with the
+	 * account's view once the answer (or an error) is in, or after `timeoutMs`.
+	 */
+	async recheck(accountId: string, timeoutMs = 15_000): Promise<AccountView | undefined> {
+		const actor = this.#actors.get(accountId);
+		if (!actor) return undefined;
+		const asked = Date.now();
+		const answered = (s: ActorSnapshot) =>
+			(s.usage?.source === "poll" && s.usage.observedAt >= asked) ||
+			(s.lastErrorAt ?? 0) >= asked ||
+			s.state === "needs-login" ||
+			s.state === "gave-up";
+		if (!answered(actor.snapshot)) {
+			await new Promise<void>((resolve) => {
+				const done = () => {
+					clearTimeout(timer);
+					actor.off("snapshot", check);
+					resolve();
+				};
+				const check = (s: ActorSnapshot) => {
+					if (answered(s)) done();
+				};
+				const timer = setTimeout(done, timeoutMs);
+				actor.on("snapshot", check);
+				actor.tell({ type: "poll-usage", recheck: true });
+			});
+		}
+		const usage = actor.snapshot.usage;
+		if (usage && usage.observedAt >= asked && !isUsageExhausted(usage)) this.#localCooldowns.delete(accountId);
+		await this.flushLearnt();
+		return this.accounts().find((a) => a.id === accountId);
+	}
+
 	findByLabel(label: string): AccountView | undefined {
 		return this.accounts().find((a) => a.label === label);
 	}
@@ -231,6 +266,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 			exclude,
 			...(limit ? { limit } : {}),
 			credits: this.creditsPolicy(),
+			...(this.#settings.caps ? { caps: this.#settings.caps } : {}),
 			...(this.options.random ? { random: this.options.random } : {}),
 		});
 		if (choice && sessionKey) this.#sticky.set(sessionKey, choice.id);
@@ -307,6 +343,24 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 			data.settings = { ...data.settings, credits: policy };
 		});
 		this.#settings = { ...this.#settings, credits: policy };
+	}
+
+	/** The pool's settings (caps, alerts, credits) as last read from the store. */
+	settings(): PoolSettings {
+		return this.#settings;
+	}
+
+	/** Changes the pool's settings in one store transaction (every process follows); `edit` may run again on newer data. */
+	async updateSettings<T>(edit: (settings: PoolSettings, data: StoreData) => T): Promise<T> {
+		let result!: T;
+		const settings = await this.store.update((data) => {
+			const next: PoolSettings = structuredClone(data.settings ?? {});
+			result = edit(next, data);
+			data.settings = next;
+			return next;
+		});
+		this.#settings = settings;
+		return result;
 	}
 
 	/**
@@ -433,7 +487,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 			// What this request met on the account, else why the policy skips it.
 			const reason =
 				failures.get(a.id) ??
-				unavailableReason({ ...a.snapshot, id: a.id }, now, this.creditsPolicy()) ??
+				unavailableReason({ ...a.snapshot, id: a.id }, now, this.creditsPolicy(), undefined, this.#settings.caps) ??
 				"not tried";
 			const until = Math.max(a.snapshot.cooldownUntil ?? 0, exhaustedUntil(a.snapshot.usage) ?? 0);
 			if (reason === "exhausted") anyExhausted = true;

@@ -10,6 +10,11 @@ import { refreshSingleFlight } from "../../src/store/single-flight-refresh.ts";
 import { account, sampleData } from "../fixtures/store/sample-data.ts";
 
 /** Makes a fresh, empty pool for one test; `open` gives another store on that same pool (another process, as far as the store knows). */
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+/** Usage history times: recent, so a Redis key's one-week expiry does not drop them. */
+const HISTORY_T0 = Date.now();
+
 export type PoolFactory = () => Promise<{ store: PoolStore; open: () => PoolStore }>;
 
 export function definePoolStoreContract(name: string, fresh: PoolFactory): void {
@@ -180,6 +185,36 @@ export function definePoolStoreContract(name: string, fresh: PoolFactory): void 
 			for (const o of outcomes) expect(o.credentials.refresh).toBe("refresh-acct-a-1-next");
 			expect((await store.read()).accounts[0]!.credentials.refresh).toBe("refresh-acct-a-1-next");
 			for (const s of stores.slice(1)) s.close();
+		});
+
+		it("keeps at most one usage sample a minute per account, whichever store writes it", async () => {
+			const { store, open } = await fresh();
+			const other = open();
+			expect(await store.readUsageHistory("a", 0)).toEqual([]);
+			const writes = await Promise.all(
+				Array.from({ length: 10 }, (_, i) =>
+					(i % 2 ? store : other).appendUsageSample("a", { at: HISTORY_T0 + i * 1000, weekly: i }),
+				),
+			);
+			expect(writes.filter(Boolean)).toHaveLength(1);
+			expect(await store.appendUsageSample("b", { at: HISTORY_T0 + 5000, weekly: 3 })).toBe(true);
+			const later = { at: HISTORY_T0 + 10_000 + MINUTE, weekly: 12, weeklyResetsAt: HISTORY_T0 + DAY };
+			expect(await other.appendUsageSample("a", later)).toBe(true);
+			expect(await store.readUsageHistory("a", HISTORY_T0 + 30_000)).toEqual([later]);
+			expect(await other.readUsageHistory("a", 0)).toHaveLength(2);
+		});
+
+		it("bounds the usage history: a week kept, one sample per 15 minutes beyond the last day", async () => {
+			const { store } = await fresh();
+			for (let t = HISTORY_T0 - 8 * DAY; t <= HISTORY_T0; t += 5 * MINUTE)
+				await store.appendUsageSample("a", { at: t, weekly: 1 });
+			const kept = await store.readUsageHistory("a", 0);
+			expect(kept[0]!.at).toBeGreaterThanOrEqual(HISTORY_T0 - 7 * DAY);
+			expect(kept.filter((s) => s.at >= HISTORY_T0 - DAY)).toHaveLength(24 * 12 + 1);
+			const older = kept.filter((s) => s.at < HISTORY_T0 - DAY);
+			expect(older.length).toBeGreaterThan(0);
+			expect(older.length).toBeLessThanOrEqual(6 * 24 * 4 + 1);
+			for (const [i, s] of older.slice(1).entries()) expect(s.at - older[i]!.at).toBeGreaterThanOrEqual(15 * MINUTE);
 		});
 
 		it("tells a watcher about another store's write", async () => {

@@ -153,7 +153,7 @@ describe("pi SDK session with pi-dispatch", () => {
 			await session.prompt("/dispatch-status");
 			const table = recorded.notes.at(-1)!.message;
 			expect(table).toMatch(/alpha/);
-			expect(table).toMatch(/cooling down until \d\d:\d\d/);
+			expect(table).toMatch(/cooling → \d\d:\d\d/);
 			expect(table).toMatch(/beta/);
 			expect(errors).toEqual([]);
 			const seen = recorded.notes.map((n) => n.message).join("\n");

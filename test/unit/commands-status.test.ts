@@ -72,10 +72,10 @@ describe("renderStatusTable", () => {
 		});
 		const cells = (line: string | undefined) => line?.split(/\s{2,}/);
 		// The Free plan's only window is weekly: it goes under WEEKLY, and 5H is empty.
-		expect(cells(lines[2])?.slice(3, 6)).toEqual(["available", "-", "99% (Thu 12:00)"]);
-		expect(cells(lines[3])?.slice(3, 6)).toEqual(["available (on credits, balance 12.40)", "-", "30d 100% (13:40)"]);
-		expect(cells(lines[4])?.slice(3, 6)).toEqual(["available", "10% (13:40)", "20% (Thu 12:00)"]);
-		expect(lines[5]).toMatch(/^ {2}└ gpt-5\.3-codex-spark\s+cooling down until 13:40\s+100% \(13:40\)/);
+		expect(cells(lines[2])?.slice(2, 5)).toEqual(["available", "-", "99% Thu 12:00"]);
+		expect(cells(lines[3])?.slice(2, 5)).toEqual(["on credits (12.40)", "-", "30d 100% 13:40"]);
+		expect(cells(lines[4])?.slice(2, 5)).toEqual(["available", "10% 13:40", "20% Thu 12:00"]);
+		expect(lines[5]).toBe("  └ gpt-5.3-codex-spark: 5h 100% 13:40 · cooling → 13:40");
 		// With credits turned off, the same account waits for its reset.
 		const never = renderStatusTable({
 			accounts: [view("month", { usage: month })],
@@ -84,7 +84,7 @@ describe("renderStatusTable", () => {
 			file: "/pool.db",
 			credits: "never",
 		});
-		expect(cells(never[2])?.[3]).toBe("plan quota used; credits not spent (/dispatch-credits), balance 12.40");
+		expect(cells(never[2])?.[2]).toBe("credits not spent");
 	});
 
 	it("shows state, usage with reset times, data age and actor health in one row per account", () => {
@@ -106,33 +106,45 @@ describe("renderStatusTable", () => {
 			file: "/home/u/.pi/agent/pi-dispatch/accounts.json",
 		});
 		expect(lines[0]).toBe("pi-dispatch: 5 accounts (/home/u/.pi/agent/pi-dispatch/accounts.json)");
-		expect(lines[1]).toMatch(
-			/^LABEL\s+EMAIL\s+PLAN\s+STATE\s+5H USED\s+WEEKLY USED\s+USAGE AGE\s+UPTIME\s+RESTARTS\s+IN FLIGHT\s+LAST ERROR$/,
-		);
+		expect(lines[1]).toMatch(/^LABEL\s+PLAN\s+STATE\s+5H\s+WEEKLY\s+BURN\s+AGE$/);
 		const cells = (line: string | undefined) => line?.split(/\s{2,}/);
-		expect(cells(lines[2])).toEqual([
-			"main",
-			"main@example.test",
-			"plus",
-			"active here",
-			"12% (13:40)",
-			"40% (Thu 12:00)",
-			"45s ago",
-			"3m",
-			"0",
-			"2",
-			"-",
-		]);
-		expect(cells(lines[3])?.[3]).toBe("available");
-		expect(cells(lines[4])?.slice(3, 5)).toEqual(["cooling down until 14:40", "100% (13:40)"]);
-		expect(cells(lines[4])?.[8]).toBe("1");
-		expect(cells(lines[5])?.slice(3, 7)).toEqual(["needs login", "-", "-", "-"]);
-		expect(cells(lines[5])?.at(-1)).toBe("refresh failed: The refresh token was already used");
-		expect(cells(lines[6])?.[3]).toBe("restarting");
-		expect(cells(lines[6])?.at(-1)).toBe("actor crashed: boom (2m ago)");
+		expect(cells(lines[2])).toEqual(["main", "plus", "active here", "12% 13:40", "40% Thu 12:00", "-", "45s"]);
+		expect(cells(lines[3])?.[2]).toBe("available");
+		expect(cells(lines[4])?.slice(2, 4)).toEqual(["cooling → 14:40", "100% 13:40"]);
+		expect(lines[5]).toBe("  └ restarted 1×");
+		expect(cells(lines[6])?.slice(2, 5)).toEqual(["needs login", "-", "-"]);
+		expect(lines[7]).toBe("  └ refresh failed: The refresh token was already used");
+		expect(cells(lines[8])?.[2]).toBe("restarting");
+		expect(lines[9]).toBe("  └ actor crashed: boom (2m ago)");
 		// Columns line up.
 		const stateColumn = lines[1]!.indexOf("STATE");
-		for (const line of lines.slice(2)) expect(line[stateColumn - 1]).toBe(" ");
+		for (const line of lines.slice(2).filter((l) => !l.startsWith("  └"))) expect(line[stateColumn - 1]).toBe(" ");
+	});
+
+	it("fits 80 columns however long the fields, with the cap and the day of far resets", () => {
+		const long = "a-very-long-label-of-32-chars-xx";
+		const lines = renderStatusTable({
+			accounts: [
+				view(
+					long,
+					{ usage: usage(12, 92), lastError: "x".repeat(300), lastErrorAt: NOW - MIN },
+					{ plan: "enterprise" },
+				),
+				view("spent", { state: "cooling-down", cooldownUntil: NOW + 3 * 24 * 60 * MIN, usage: usage(100, 70) }),
+			],
+			session: {},
+			now: NOW,
+			file: `/home/u/${"deep/".repeat(30)}pool.db`,
+			caps: { all: { weekly: { percent: 90 } } },
+			burn: new Map([[`id-${long}`, 1.234]]),
+			footer: [`pool: ${"runway ".repeat(20)}`],
+		});
+		for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
+		expect(lines[0]).toMatch(/^pi-dispatch: 2 accounts \(\/home\/u\/deep.*….*deep\/pool\.db\)$/);
+		expect(lines[2]).toMatch(/^a-very-long…\s+ente…\s+at cap 90 %\s+12% 13:40\s+92% Thu 12:00\s+1\.2%\/h\s+45s$/);
+		expect(lines[3]).toMatch(/^ {2}└ x+…$/);
+		expect(lines[4]).toMatch(/cooling → Thu 12:00/);
+		expect(lines.at(-1)).toMatch(/^pool: (runway )+\S*…$/);
 	});
 
 	it("marks a pinned account, and an account whose usage window is full as cooling down", () => {
@@ -142,8 +154,8 @@ describe("renderStatusTable", () => {
 			now: NOW,
 			file: "f",
 		});
-		expect(lines[2]).toContain("active here (pinned)");
-		expect(lines[3]).toContain("cooling down until Thu 12:00");
+		expect(lines[2]).toContain("active (pinned)");
+		expect(lines[3]).toContain("cooling → Thu 12:00");
 	});
 
 	it("never shows a token that an error message quoted", () => {
@@ -178,8 +190,8 @@ describe("/dispatch-status", () => {
 		await statusCommand().run("", commandEnv(h.runtime, ui));
 		expect(ui.shown).toHaveLength(1);
 		const text = ui.shown[0]!.lines!.join("\n");
-		expect(text).toMatch(/alpha\s+-\s+plus\s+available\s+0% \(/);
-		expect(text).toMatch(/beta\s+-\s+plus\s+cooling down until \d\d:\d\d\s+0% \(\d\d:\d\d\)\s+100% \(/);
+		expect(text).toMatch(/alpha\s+plus\s+available\s+0% \d\d:\d\d/);
+		expect(text).toMatch(/beta\s+plus\s+cooling → \d\d:\d\d\s+0% \d\d:\d\d\s+100% \d\d:\d\d/);
 		expect(text).not.toMatch(/eyJ/);
 	});
 
@@ -195,7 +207,10 @@ describe("/dispatch-status", () => {
 			await h.supervisor.reload();
 			await vi.waitFor(() => expect(ui.shown.length).toBeGreaterThan(before));
 			await statusCommand().run("hide", commandEnv(h.runtime, ui, { session: watch }));
-			expect(ui.shown.at(-1)).toEqual({ key: "pi-dispatch-status", lines: undefined });
+			expect(ui.shown.slice(-2)).toEqual([
+				{ key: "pi-dispatch-status", lines: undefined },
+				{ key: "pi-dispatch-history", lines: undefined },
+			]);
 			const hidden = ui.shown.length;
 			await h.supervisor.reload();
 			await new Promise((resolve) => setTimeout(resolve, 20));

@@ -5,7 +5,8 @@
  * Keys (after the prefix): `version` (counter, +1 per write), `accounts` (hash id → record JSON),
  * `order` (JSON array of ids), `state` (hash id → shared state JSON), `data` (hash: any other
  * top-level field of the pool → JSON, e.g. `settings`), `fence` (counter of lock tokens),
- * `lease:<name>` (the lock, `<fence>:<owner JSON>`, with an expiry); channel `events`.
+ * `lease:<name>` (the lock, `<fence>:<owner JSON>`, with an expiry), `history:<id>` (sorted set of
+ * usage samples scored by time); channel `events`.
  */
 
 /** KEYS: version accounts order state data → { version|false, accounts, order|false, state, data }. */
@@ -59,3 +60,23 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
   return 1
 end
 return 0`;
+
+/**
+ * KEYS: history. ARGV: at, sample JSON (with its time, unique per member), min gap, keep ms, full
+ * resolution ms, thinned step ms → 1 when stored, 0 when one of the last minute is there. Same rules
+ * as the file store's usage_history: one per minute, a week kept, older than a day one per step.
+ */
+export const APPEND_SAMPLE = `
+local at = tonumber(ARGV[1])
+if #redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. (at - tonumber(ARGV[3])), '+inf', 'LIMIT', 0, 1) > 0 then return 0 end
+redis.call('ZADD', KEYS[1], at, ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. (at - tonumber(ARGV[4])))
+local step = tonumber(ARGV[6])
+local old = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. (at - tonumber(ARGV[5])), 'WITHSCORES')
+local bucket = nil
+for i = 1, #old, 2 do
+  local b = math.floor(tonumber(old[i + 1]) / step)
+  if b == bucket then redis.call('ZREM', KEYS[1], old[i]) else bucket = b end
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 1`;

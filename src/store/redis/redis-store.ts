@@ -21,8 +21,15 @@ import {
 	StoreWriteError,
 } from "../store-errors.ts";
 import { isObject, storeDataProblem } from "../store-shape.ts";
+import {
+	HISTORY_FULL_RESOLUTION_MS,
+	HISTORY_KEEP_MS,
+	HISTORY_MIN_GAP_MS,
+	HISTORY_THINNED_STEP_MS,
+} from "../usage-history.ts";
+import { parseSample, type UsageSample } from "../usage-sample.ts";
 import { isSealed, parsePoolKey, seal, unseal } from "./credential-crypto.ts";
-import { READ_POOL, RELEASE_LEASE, RENEW_LEASE, TAKE_LEASE, WRITE_POOL } from "./redis-scripts.ts";
+import { APPEND_SAMPLE, READ_POOL, RELEASE_LEASE, RENEW_LEASE, TAKE_LEASE, WRITE_POOL } from "./redis-scripts.ts";
 
 /** A waiter re-checks a held lock this often even without a release event (expiries, missed events). */
 const LEASE_RECHECK_MS = 250;
@@ -49,6 +56,7 @@ type ScriptClient = Redis & {
 	piTakeLease(...args: (string | number)[]): Promise<[number, string, number?]>;
 	piRenewLease(...args: (string | number)[]): Promise<number>;
 	piReleaseLease(...args: (string | number)[]): Promise<number>;
+	piAppendSample(...args: (string | number)[]): Promise<number>;
 };
 
 /** Nonces of the locks this thread holds or is taking (a holder of this thread not in here is left over). */
@@ -272,6 +280,36 @@ export class RedisPoolStore implements PoolStore {
 		return released;
 	}
 
+	async appendUsageSample(accountId: string, sample: UsageSample): Promise<boolean> {
+		const client = await this.#ready();
+		const at = Math.round(sample.at);
+		const stored = await this.#call(() =>
+			client.piAppendSample(
+				this.#k(`history:${accountId}`),
+				at,
+				JSON.stringify({ ...sample, at }),
+				HISTORY_MIN_GAP_MS,
+				HISTORY_KEEP_MS,
+				HISTORY_FULL_RESOLUTION_MS,
+				HISTORY_THINNED_STEP_MS,
+			),
+		);
+		return stored === 1;
+	}
+
+	async readUsageHistory(accountId: string, sinceMs: number): Promise<UsageSample[]> {
+		const client = await this.#ready();
+		const flat = await this.#call(() =>
+			client.zrangebyscore(this.#k(`history:${accountId}`), Math.floor(sinceMs), "+inf", "WITHSCORES"),
+		);
+		const samples: UsageSample[] = [];
+		for (let i = 0; i + 1 < flat.length; i += 2) {
+			const sample = parseSample(Number(flat[i + 1]), flat[i] as string);
+			if (sample) samples.push(sample);
+		}
+		return samples;
+	}
+
 	async leases(): Promise<({ name: string } & LeaseHolder)[]> {
 		const now = Date.now();
 		return (await this.#leaseEntries()).map((lease) => ({
@@ -454,6 +492,7 @@ export class RedisPoolStore implements PoolStore {
 		client.defineCommand("piTakeLease", { numberOfKeys: 2, lua: TAKE_LEASE });
 		client.defineCommand("piRenewLease", { numberOfKeys: 1, lua: RENEW_LEASE });
 		client.defineCommand("piReleaseLease", { numberOfKeys: 1, lua: RELEASE_LEASE });
+		client.defineCommand("piAppendSample", { numberOfKeys: 1, lua: APPEND_SAMPLE });
 		client.on("connect", () => refSocket(client, this.#pending > 0));
 		client.on("error", (error: Error) => {
 			this.#errors++;
