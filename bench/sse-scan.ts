@@ -1,8 +1,9 @@
 /**
  * What the dispatcher's per-chunk scan of SSE bytes (observing-fetch.ts: it looks for a
- * `response.failed` code pi-ai would drop) costs, side by side with reading the same body untouched.
- * In process, no network: a 200 answer of `--deltas` text deltas in `--chunk`-byte chunks, read to
- * the end through `fetch`'s Response either way; the arms alternate round by round.
+ * `response.failed` code pi-ai would drop) costs, side by side with reading the same body untouched
+ * and through an identity TransformStream (the piping alone, without the scan). In process, no
+ * network: a 200 answer of `--deltas` text deltas in `--chunk`-byte chunks, read to the end; the
+ * arms take turns, in a rotating order, round by round.
  *
  *   node bench/sse-scan.ts [--rounds 400] [--deltas 400] [--chunk 256]
  */
@@ -50,9 +51,9 @@ const response = () =>
 		{ status: 200, headers: { "content-type": "text/event-stream" } },
 	);
 
-async function readAll(res: Response): Promise<number> {
+async function readAll(source: Response | ReadableStream<Uint8Array>): Promise<number> {
 	let bytes = 0;
-	const reader = res.body!.getReader();
+	const reader = (source instanceof Response ? source.body! : source).getReader();
 	for (;;) {
 		const { done, value } = await reader.read();
 		if (done) return bytes;
@@ -66,27 +67,34 @@ const scanned = async () => {
 	return readAll(await fetch("http://bench.invalid/responses"));
 };
 
-const arms = { untouched: [] as number[], scanned: [] as number[] };
-for (let i = 0; i < 50; i++) await Promise.all([plain(), scanned()]); // warm-up
+const piped = async () => readAll((await response()).body!.pipeThrough(new TransformStream<Uint8Array, Uint8Array>()));
+
+const run = { untouched: plain, piped, scanned } as const;
+type Arm = keyof typeof run;
+const names = Object.keys(run) as Arm[];
+const arms: Record<Arm, number[]> = { untouched: [], piped: [], scanned: [] };
+for (let i = 0; i < 50; i++) for (const arm of names) await run[arm](); // warm-up
 for (let round = 0; round < rounds; round++) {
-	// Alternate which arm goes first, so neither always runs on a warmer cache.
-	const order = round % 2 === 0 ? (["untouched", "scanned"] as const) : (["scanned", "untouched"] as const);
+	// Rotate which arm goes first, so none always runs on a warmer cache.
+	const order = names.map((_, i) => names[(i + round) % names.length]!);
 	for (const arm of order) {
 		const t0 = performance.now();
-		const bytes = await (arm === "untouched" ? plain() : scanned());
+		const bytes = await run[arm]();
 		arms[arm].push(performance.now() - t0);
 		if (bytes !== body.length) throw new Error(`${arm}: read ${bytes} of ${body.length} bytes`);
 	}
 }
 const u = summarize(arms.untouched);
+const p = summarize(arms.piped);
 const s = summarize(arms.scanned);
 const chunks = Math.ceil(body.length / chunkSize);
+const perChunk = (ms: number) => `${((ms / chunks) * 1000).toFixed(2)} µs per chunk`;
+console.log(`SSE answer: ${deltas} deltas, ${body.length} bytes in ${chunks} chunks of ${chunkSize}; ${rounds} rounds`);
+console.log(`untouched body         p50 ${u.p50.toFixed(3)} ms  p99 ${u.p99.toFixed(3)} ms`);
+console.log(`identity TransformStream p50 ${p.p50.toFixed(3)} ms  p99 ${p.p99.toFixed(3)} ms`);
+console.log(`scanned (observingFetch) p50 ${s.p50.toFixed(3)} ms  p99 ${s.p99.toFixed(3)} ms`);
 console.log(
-	`SSE answer: ${deltas} deltas, ${body.length} bytes in ${chunks} chunks of ${chunkSize}; ${rounds} rounds, arms alternating`,
-);
-console.log(`untouched body  p50 ${u.p50.toFixed(3)} ms  p99 ${u.p99.toFixed(3)} ms`);
-console.log(`scanned body    p50 ${s.p50.toFixed(3)} ms  p99 ${s.p99.toFixed(3)} ms`);
-console.log(
-	`scan cost: +${(s.p50 - u.p50).toFixed(3)} ms p50 per answer (×${(s.p50 / u.p50).toFixed(2)}), ` +
-		`${(((s.p50 - u.p50) / chunks) * 1000).toFixed(2)} µs per chunk`,
+	`piping: +${(p.p50 - u.p50).toFixed(3)} ms p50 (${perChunk(p.p50 - u.p50)}); ` +
+		`the scan on top: +${(s.p50 - p.p50).toFixed(3)} ms p50 (${perChunk(s.p50 - p.p50)}); ` +
+		`all: ×${(s.p50 / u.p50).toFixed(2)} of untouched`,
 );
