@@ -83,6 +83,8 @@ export class AccountActor {
 	readonly #timers = new Map<"refresh" | "cooldown", NodeJS.Timeout>();
 	#stopped = false;
 	#publishQueued = false;
+	/** The last store state taken in (see `ActorReport.storeSeq`). */
+	#storeSeq: number | undefined;
 
 	constructor(start: StartMessage, deps: ActorDeps) {
 		this.#deps = deps;
@@ -94,6 +96,7 @@ export class AccountActor {
 		this.#restarts = start.restarts;
 		this.#startedAt = deps.now();
 		this.#freshUsage = new LRUCache({ max: 1, ttl: start.config.usageTtlMs, ttlAutopurge: false });
+		this.#storeSeq = start.storeSeq;
 		this.#adoptShared(start.shared);
 		deps.onLoginSaveChange?.(() => this.#publish());
 	}
@@ -148,6 +151,7 @@ export class AccountActor {
 				this.#label = message.label;
 				this.#adoptStored(message.credentials, message.needsLogin);
 				this.#adoptShared(message.shared);
+				this.#storeSeq = message.storeSeq;
 				this.#armCooldownTimer();
 				this.#publish();
 				return;
@@ -183,6 +187,7 @@ export class AccountActor {
 			...(this.#lastError !== undefined ? { lastError: this.#lastError, lastErrorAt: this.#lastErrorAt } : {}),
 			tokenExpiresAt: this.#credentials.expiresAt,
 			...(this.#deps.loginNotSaved?.() ? { loginNotSaved: this.#deps.loginNotSaved?.() } : {}),
+			...(this.#storeSeq !== undefined ? { storeSeq: this.#storeSeq } : {}),
 		};
 	}
 

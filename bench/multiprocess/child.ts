@@ -189,7 +189,10 @@ function watchLearning(supervisor: Supervisor) {
 		if (snapshot.accountId === watched && snapshot.state === "cooling-down") learnt.seen.coolingSeenAt ??= Date.now();
 	});
 	supervisor.on("failover", (event) => {
-		if (event.from.id === watched) learnt.seen.ownFailoverAt ??= Date.now();
+		// Only a failover for exhaustion teaches it: under heavy load a timed-out stream fails over
+		// ("failed") long before the account runs dry, and counting that made later, legitimate
+		// requests to the account look routed "after the process knew".
+		if (event.from.id === watched && event.reason === "exhausted") learnt.seen.ownFailoverAt ??= Date.now();
 	});
 	return learnt;
 }

@@ -74,7 +74,7 @@ export interface ChildDone {
 	writes: StoreWrite[];
 	/** When this supervisor first showed the watched account cooling down (its `snapshot` event). */
 	coolingSeenAt?: number;
-	/** When this process itself first failed over away from the watched account (its own 429). */
+	/** When this process itself first failed over away from the watched account for exhaustion (its own 429). */
 	ownFailoverAt?: number;
 	/** When this supervisor's store reload (the file watch's doing) first read the cooldown. */
 	reloadSawAt?: number;

@@ -5,7 +5,6 @@
  * Everything happens inside one locked update, so a bad label leaves the file as it was.
  */
 
-import { accountIdentity } from "../auth/jwt.ts";
 import { nextDefaultLabel, validateLabel } from "../auth/labels.ts";
 import { type AccountCredentials, type AccountRecord, recordWorkspace } from "../store/account-record.ts";
 import type { PoolStore } from "../store/pool-store.ts";
@@ -71,18 +70,11 @@ export function saveLogin(store: PoolStore, login: LoginToSave, options: SaveOpt
 	});
 }
 
-/** The record holds this login: same workspace, and the same seat when both name one. */
+/**
+ * The record holds this login: same workspace, and the same seat when both name one. Records saved
+ * before seats were told apart got their seat when the database was opened (seat-migration.ts).
+ */
 function sameSeat(record: AccountRecord, accountId: string, seat: string | undefined): boolean {
 	if (recordWorkspace(record) !== accountId) return false;
-	const recorded = record.seat ?? storedSeat(record);
-	return seat === undefined || recorded === undefined || recorded === seat;
-}
-
-/** A record saved before seats were told apart: the seat its stored tokens name. */
-function storedSeat(record: AccountRecord): string | undefined {
-	try {
-		return accountIdentity(record.credentials.access, record.credentials.idToken).seat;
-	} catch {
-		return undefined;
-	}
+	return seat === undefined || record.seat === undefined || record.seat === seat;
 }

@@ -26,6 +26,7 @@ import { withoutForeignReasoning } from "./foreign-reasoning.ts";
 import { forwardEvents } from "./forward-events.ts";
 import { type Observation, observingFetch } from "./observing-fetch.ts";
 import { allExhaustedMessage, noAccountServedMessage } from "./user-messages.ts";
+import { observeProviderEvent } from "./websocket-events.ts";
 
 /** pi-ai's Codex client, handed in by the pi glue (or by tests and benches). */
 export interface CodexClient {
@@ -198,6 +199,11 @@ export class Dispatcher {
 					cut: cutsAttempt,
 					...(request.options?.fetch ? { inner: request.options.fetch } : {}),
 				}),
+				// WebSocket: the refusal's status, headers and body come in an event, not an answer.
+				onProviderStreamEvent: (event, model) => {
+					if (observeProviderEvent(observation, event)) this.#learn(actor, observation, request);
+					return request.options?.onProviderStreamEvent?.(event, model);
+				},
 			});
 			actor.streamStarted();
 			const result = await forwardEvents(inner, request.out, (event) => this.#brokeOff(event, actor.snapshot.label));

@@ -39,6 +39,8 @@ export interface ActorReport {
 	/** Epoch ms when the current access token expires. */
 	tokenExpiresAt?: number;
 	threadId?: number;
+	/** The `storeSeq` of the last store state (start, store-changed) taken in when this report was made. */
+	storeSeq?: number;
 }
 
 /** Everything the UI may show about an actor. Never holds a token. */
@@ -103,6 +105,8 @@ export type SupervisorToActor =
 			account: { id: string; label: string; workspace?: string; seat?: string };
 			credentials: AccountCredentials;
 			shared: SharedAccountState;
+			/** Numbers the store states handed to the actor, so its reports say which one they follow. */
+			storeSeq?: number;
 			needsLogin?: { since: number; reason: string };
 			restarts: number;
 			config: ActorConfig;
@@ -119,6 +123,7 @@ export type SupervisorToActor =
 			label: string;
 			credentials: AccountCredentials;
 			shared: SharedAccountState;
+			storeSeq?: number;
 			needsLogin?: { since: number; reason: string };
 	  }
 	/**

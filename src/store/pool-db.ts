@@ -8,12 +8,13 @@ import { join } from "node:path";
 import type { AccountRecord, StoreData } from "./account-record.ts";
 import { keepCopy } from "./keep-copy.ts";
 import { migrate } from "./migrate.ts";
+import { migrateSeats } from "./seat-migration.ts";
 import { type Database, SQLITE_CORRUPT, SQLITE_NOTADB, sqlite, sqliteCode } from "./sqlite.ts";
 import { StoreCorruptError, StoreFutureSchemaError } from "./store-errors.ts";
 import { storeDataProblem } from "./store-shape.ts";
 
-/** The database layout this version writes (schema 1 was accounts.json). */
-export const DB_SCHEMA = 2;
+/** The database layout this version writes (schema 1 was accounts.json; 3: records name their seat). */
+export const DB_SCHEMA = 3;
 export const DB_NAME = "pool.db";
 export const LEGACY_NAME = "accounts.json";
 export const IMPORTED_SUFFIX = ".imported";
@@ -57,6 +58,7 @@ export function openPoolDb(home: string, busyTimeoutMs: number): Database {
 		const schema = readSchema(db);
 		if (schema === undefined) initialize(db, home);
 		else if (schema > DB_SCHEMA) throw new StoreFutureSchemaError(file, schema, DB_SCHEMA);
+		else if (schema < DB_SCHEMA) upgrade(db, file);
 		return db;
 	} catch (error) {
 		db.close();
@@ -78,7 +80,7 @@ function initialize(db: Database, home: string): void {
 		if (readSchema(db) === undefined) {
 			db.exec(TABLES);
 			const legacy = readLegacy(home);
-			if (legacy) writeData(db, legacy, { accounts: [], state: {} });
+			if (legacy) writeData(db, seatsMigrated(legacy, join(home, DB_NAME)), { accounts: [], state: {} });
 			db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema', ?)").run(String(DB_SCHEMA));
 			if (legacy) db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('imported', ?)").run(LEGACY_NAME);
 		}
@@ -87,6 +89,33 @@ function initialize(db: Database, home: string): void {
 		db.exec("ROLLBACK");
 		throw error;
 	}
+}
+
+/**
+ * Schema 2 → 3, once, in one transaction (another process may be doing it too: the second finds
+ * it done). Rows that are not valid data are left to the store's own corrupt-database handling.
+ */
+function upgrade(db: Database, file: string): void {
+	db.exec("BEGIN IMMEDIATE");
+	try {
+		const schema = readSchema(db);
+		const before = schema !== undefined && schema < DB_SCHEMA ? readData(db) : undefined;
+		if (before !== undefined && typeof before !== "string") {
+			writeData(db, seatsMigrated(before, file), before);
+			db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema', ?)").run(String(DB_SCHEMA));
+		}
+		db.exec("COMMIT");
+	} catch (error) {
+		db.exec("ROLLBACK");
+		throw error;
+	}
+}
+
+/** `data` with seats named and one record per seat; the records merged away are kept in a copy beside the database. */
+function seatsMigrated(data: StoreData, file: string): StoreData {
+	const { data: after, merged } = migrateSeats(data, Date.now());
+	if (merged.length > 0) keepCopy(file, Buffer.from(`${JSON.stringify(merged, null, "\t")}\n`), "seat-duplicates");
+	return after;
 }
 
 function readLegacy(home: string): StoreData | undefined {

@@ -28,7 +28,7 @@ import { ActivationTimers } from "./activation-timers.ts";
 import { ActorMailbox, type Lease } from "./actor-mailbox.ts";
 import { ActorThread } from "./actor-thread.ts";
 import { RestartBudget, type RestartPolicyOptions } from "./restart-policy.ts";
-import { storedReport, withEndedCooldown } from "./stored-report.ts";
+import { storedReport, withEndedCooldown, withUnseenStoreCooldown } from "./stored-report.ts";
 import { within } from "./within.ts";
 import { actorWorkerUrl } from "./worker-file.ts";
 
@@ -58,6 +58,8 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 	readonly accountId: string;
 	#account: AccountRecord;
 	#shared: SharedAccountState;
+	/** Numbers each store state (`#shared`) handed to a thread; reports say which one they follow. */
+	#storeSeq = 0;
 	readonly #options: ActorHandleOptions;
 	readonly #budget: RestartBudget;
 	readonly #loadedAt = Date.now();
@@ -107,7 +109,12 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 		const now = Date.now();
 		const report =
 			this.#report && this.#activation !== "dormant"
-				? withEndedCooldown(this.#report, now)
+				? withUnseenStoreCooldown(
+						withEndedCooldown(this.#report, now),
+						this.#shared,
+						(this.#report.storeSeq ?? this.#storeSeq) >= this.#storeSeq,
+						now,
+					)
 				: storedReport(this.#account, this.#shared, now, this.#loadedAt, this.#restarts);
 		const streamError =
 			this.#streamError && this.#streamError.at > (report.lastErrorAt ?? 0)
@@ -243,6 +250,7 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 	updateFromStore(account: AccountRecord, shared: SharedAccountState): void {
 		this.#account = account;
 		this.#shared = shared;
+		this.#storeSeq++;
 		this.#adoptStoredToken();
 		// A thread not started yet is handed the store as it is then; a dormant actor has nothing to tell.
 		if (this.#port) {
@@ -251,6 +259,7 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 				label: account.label,
 				credentials: account.credentials,
 				shared,
+				storeSeq: this.#storeSeq,
 				...(account.needsLogin ? { needsLogin: account.needsLogin } : {}),
 			});
 		} else {
@@ -334,6 +343,7 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 				},
 				credentials: this.#account.credentials,
 				shared: this.#shared,
+				storeSeq: this.#storeSeq,
 				...(this.#account.needsLogin ? { needsLogin: this.#account.needsLogin } : {}),
 				restarts: this.#restarts,
 				config: this.#options.config,

@@ -36,3 +36,23 @@ export function withEndedCooldown(report: ActorReport, now: number): ActorReport
 	const { cooldownUntil: _until, cooldownReason: _reason, ...rest } = report;
 	return { ...rest, state: "ready" };
 }
+
+/**
+ * An active actor's report made before it took in the store's latest state (its thread started
+ * with an older one, or the store-changed still waits in its queue, seconds under load): a cooldown
+ * the store holds counts until the actor has seen it. Once it has, its report has the last word (it
+ * may have retracted that cooldown). Without this a thread started just before another process's
+ * 429 reported "ready" and routing sent requests to the exhausted account (multi-process bench).
+ */
+export function withUnseenStoreCooldown(
+	report: ActorReport,
+	shared: SharedAccountState,
+	seen: boolean,
+	now: number,
+): ActorReport {
+	const until = shared.cooldownUntil;
+	if (seen || until === undefined || until <= now || (report.cooldownUntil ?? 0) >= until) return report;
+	if (report.state !== "ready" && report.state !== "cooling-down") return report;
+	const reason = shared.cooldownReason !== undefined ? { cooldownReason: shared.cooldownReason } : {};
+	return { ...report, state: "cooling-down", cooldownUntil: until, ...reason };
+}

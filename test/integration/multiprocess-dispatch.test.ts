@@ -8,9 +8,10 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { AccountStore } from "../../src/store/account-store.ts";
 import type { ActivationOptions } from "../../src/supervisor/supervisor-options.ts";
+import { mergeSharedState } from "../../src/usage/shared-state-merge.ts";
 import { type FakeCodex, startFakeCodex } from "../fake-codex/index.ts";
 import { DispatchChild } from "../helpers/child-process.ts";
-import { seedAccounts } from "../helpers/dispatch-harness.ts";
+import { seedAccounts, usedAccount } from "../helpers/dispatch-harness.ts";
 import { eventually } from "../helpers/eventually.ts";
 
 let fake: FakeCodex | undefined;
@@ -159,4 +160,51 @@ describe("many pi processes, one account pool", () => {
 		expect(toA).toHaveLength(1);
 		expect(toA[0]!.status).toBe(429);
 	});
+
+	it("when a long cooldown ends, one request from one process reaches the account before the others pile on", async () => {
+		// acct-a resets sooner, so every process prefers it the moment its cooldown is over.
+		const spawn = await setup([usedAccount("acct-a", 10, 1), usedAccount("acct-b", 10, 100)]);
+		const processes = spawn(4);
+		for (const p of processes) p.send({ cmd: "start" });
+		await Promise.all(processes.map((p) => p.next((m) => m.type === "started")));
+		// A bench of hours, written as a process that met the 429 writes it (the merge marks its end
+		// for a probe), ending a few seconds from now.
+		const end = Date.now() + 4000;
+		const store = new AccountStore({ home: home! });
+		await store.update((data) => {
+			const patch = { cooldownUntil: end, cooldownReason: "usage_limit_reached" };
+			data.state["acct-a"] = mergeSharedState(data.state["acct-a"], patch, end - 5 * 60 * 60_000);
+		});
+		expect((await store.read()).state["acct-a"]?.probeDue).toBe(end);
+		store.close();
+		await Promise.all(
+			processes.map((p) =>
+				p.next((m) => m.type === "snapshot" && m.accountId === "acct-a" && m.state === "cooling-down"),
+			),
+		);
+		// The service still refuses acct-a once (its quota is not back yet): whatever reaches it first
+		// brings the cooldown back, so every request after the probe belongs on acct-b.
+		fake!.setFault("acct-a", { kind: "usage-limit", resetsInSeconds: 3600 }, { times: 1 });
+		for (const p of processes) p.send({ cmd: "loop" });
+		await eventually(
+			() => expect(fake!.requests.some((r) => r.accountId === "acct-a" && r.status === 429)).toBe(true),
+			60_000,
+		);
+		// Every process goes on asking after the probe's answer: three more answers each, all served.
+		const seen = processes.map((p) => p.messages.length);
+		await Promise.all(
+			processes.map((p, i) =>
+				eventually(
+					() =>
+						expect(
+							p.messages.slice(seen[i]).filter((m) => m.type === "answer" && m.ok === true).length,
+						).toBeGreaterThanOrEqual(3),
+					60_000,
+				),
+			),
+		);
+		expect(processes.flatMap((p) => p.messages.filter((m) => m.type === "answer" && m.ok !== true))).toEqual([]);
+		const toA = fake!.requests.filter((r) => r.route === "responses" && r.accountId === "acct-a");
+		expect(toA.map((r) => r.status)).toEqual([429]);
+	}, 120_000);
 });

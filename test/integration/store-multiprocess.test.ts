@@ -3,6 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { AccountStore } from "../../src/store/account-store.ts";
+import { DB_SCHEMA } from "../../src/store/pool-db.ts";
 import { peekDb } from "../fixtures/store/db-peek.ts";
 import { account, tempHome } from "../fixtures/store/sample-data.ts";
 import { type Child, spawnChild } from "../fixtures/store/spawn-child.ts";
@@ -81,7 +82,7 @@ describe("AccountStore across real processes", () => {
 		const elapsed = Date.now() - started;
 
 		const onDisk = peekDb(store.file);
-		expect(onDisk.meta.schema).toBe("2");
+		expect(onDisk.meta.schema).toBe(String(DB_SCHEMA));
 		expect((onDisk.state.counter as { count: number }).count).toBe(400);
 		expect((await store.read()).accounts.map((a) => a.id)).toEqual(["acct-a"]);
 		for (const child of group) expect((await child.exited).code).toBe(0);

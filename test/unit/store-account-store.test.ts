@@ -2,6 +2,7 @@ import { chmod, mkdir, readdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { AccountStore } from "../../src/store/account-store.ts";
+import { DB_SCHEMA } from "../../src/store/pool-db.ts";
 import { peekDb } from "../fixtures/store/db-peek.ts";
 import { account, sampleData, tempHome } from "../fixtures/store/sample-data.ts";
 
@@ -26,7 +27,7 @@ describe("AccountStore read/update", () => {
 		const onDisk = peekDb(store.file);
 		expect(onDisk.accounts).toEqual(data.accounts);
 		expect(onDisk.state).toEqual(data.state);
-		expect(onDisk.meta.schema).toBe("2");
+		expect(onDisk.meta.schema).toBe(String(DB_SCHEMA));
 	});
 
 	it("passes mutate's return value through", async () => {

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { AccountStore } from "../../src/store/account-store.ts";
 import { CURRENT_SCHEMA, migrate } from "../../src/store/migrate.ts";
+import { DB_SCHEMA } from "../../src/store/pool-db.ts";
 import { sqlite } from "../../src/store/sqlite.ts";
 import { peekDb } from "../fixtures/store/db-peek.ts";
 import { account, tempHome } from "../fixtures/store/sample-data.ts";
@@ -114,7 +115,7 @@ describe("AccountStore with older and newer files", () => {
 		const kept = join(store.home, "accounts.json.imported");
 		expect(await readFile(kept, "utf8")).toBe(original);
 		expect((await stat(kept)).mode & 0o777).toBe(0o600);
-		expect(peekDb(store.file).meta).toMatchObject({ schema: "2", imported: "accounts.json" });
+		expect(peekDb(store.file).meta).toMatchObject({ schema: String(DB_SCHEMA), imported: "accounts.json" });
 
 		// An accounts.json appearing later (an old pi-dispatch wrote one) is not imported over the pool.
 		await store.update((d) => {
@@ -154,7 +155,12 @@ describe("AccountStore with older and newer files", () => {
 		db.exec("UPDATE meta SET value = '9' WHERE key = 'schema'");
 		db.close();
 		const fresh = new AccountStore({ home: store.home });
-		const expected = { name: "StoreFutureSchemaError", code: "E_STORE_FUTURE_SCHEMA", schema: 9, supported: 2 };
+		const expected = {
+			name: "StoreFutureSchemaError",
+			code: "E_STORE_FUTURE_SCHEMA",
+			schema: 9,
+			supported: DB_SCHEMA,
+		};
 		await expect(fresh.read()).rejects.toMatchObject(expected);
 		await expect(fresh.update(() => {})).rejects.toMatchObject(expected);
 		expect(peekDb(store.file).accounts).toHaveLength(1);
