@@ -1,5 +1,3 @@
-import type { StoreData } from "./account-record.ts";
-
 /**
  * Shape checks for schema-1 data. A problem is reported as a path ("accounts[1].credentials.access
  * must be a string"), never with the value, since values are tokens. Unknown extra fields are
@@ -31,7 +29,8 @@ function check(obj: Obj, key: string, kind: string, where: string): string | und
 					? typeof value === "string" && value.length > 0
 					: typeof value === type;
 	if (ok) return undefined;
-	return `${where}.${key} must be ${type === "nonempty" ? "a non-empty string" : `a ${type}`}`;
+	const expected = type === "nonempty" ? "a non-empty string" : type === "object" ? "an object" : `a ${type}`;
+	return `${where}.${key} must be ${expected}`;
 }
 
 function firstProblem(obj: Obj, fields: Record<string, string>, where: string): string | undefined {
@@ -142,10 +141,6 @@ export function storeDataProblem(value: Obj): string | undefined {
 		if (problem) return problem;
 	}
 	return undefined;
-}
-
-export function isStoreData(value: unknown): value is StoreData {
-	return isObject(value) && storeDataProblem(value) === undefined;
 }
 
 export { isObject };

@@ -7,12 +7,19 @@ const account = { accountId: "acct-123", plan: "plus", email: "me@example.com" }
 describe("decodeJwtPayload", () => {
 	it("decodes a base64url payload without verifying", () => {
 		expect(decodeJwtPayload(makeJwt({ sub: "x", n: 1, ü: "ß" }))).toEqual({ sub: "x", n: 1, ü: "ß" });
+		expect(decodeJwtPayload(`h.${Buffer.from(JSON.stringify({ sub: "x" })).toString("base64url")}.s`)).toEqual({
+			sub: "x",
+		});
 	});
 
+	// The payloads here are valid JSON objects: only the number of parts can be what refuses them.
+	const payload = Buffer.from(JSON.stringify({ sub: "x" })).toString("base64url");
 	it.each([
 		["empty", ""],
-		["two parts", "a.b"],
-		["four parts", "a.b.c.d"],
+		["two parts (header.payload)", `h.${payload}`],
+		["four parts", `h.${payload}.s.extra`],
+		["one part", payload],
+		["an empty payload", "h..s"],
 		["not base64 json", "a.!!!.c"],
 		["array payload", `a.${Buffer.from("[1]").toString("base64url")}.c`],
 		["string payload", `a.${Buffer.from('"s"').toString("base64url")}.c`],
