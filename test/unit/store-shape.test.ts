@@ -85,47 +85,169 @@ describe("storeDataProblem", () => {
 	const A = "accounts[0]";
 	const S = 'state["acct-a"]';
 	it.each<[string, (d: Doc) => void, string]>([
-		["accounts not an array", (d) => void (d.accounts = {}), "accounts must be an array"],
-		["state an array", (d) => void (d.state = []), "state must be an object"],
-		["state null", (d) => void (d.state = null), "state must be an object"],
-		["settings a string", (d) => void (d.settings = "never"), "settings must be an object"],
-		["settings null", (d) => void (d.settings = null), "settings must be an object"],
+		[
+			"accounts not an array",
+			(d) => {
+				d.accounts = {};
+			},
+			"accounts must be an array",
+		],
+		[
+			"state an array",
+			(d) => {
+				d.state = [];
+			},
+			"state must be an object",
+		],
+		[
+			"state null",
+			(d) => {
+				d.state = null;
+			},
+			"state must be an object",
+		],
+		[
+			"settings a string",
+			(d) => {
+				d.settings = "never";
+			},
+			"settings must be an object",
+		],
+		[
+			"settings null",
+			(d) => {
+				d.settings = null;
+			},
+			"settings must be an object",
+		],
 		[
 			"credits not a known policy",
-			(d) => void (d.settings.credits = "always"),
+			(d) => {
+				d.settings.credits = "always";
+			},
 			'settings.credits must be "never" or "last-resort"',
 		],
-		["an account that is no object", (d) => void (d.accounts[1] = "acct-b"), "accounts[1] must be an object"],
-		["an account that is an array", (d) => void (d.accounts[1] = []), "accounts[1] must be an object"],
+		[
+			"an account that is no object",
+			(d) => {
+				d.accounts[1] = "acct-b";
+			},
+			"accounts[1] must be an object",
+		],
+		[
+			"an account that is an array",
+			(d) => {
+				d.accounts[1] = [];
+			},
+			"accounts[1] must be an object",
+		],
 		["id missing", (d) => delete d.accounts[0].id, `${A}.id must be a non-empty string`],
-		["id empty", (d) => void (d.accounts[0].id = ""), `${A}.id must be a non-empty string`],
-		["id a number", (d) => void (d.accounts[0].id = 7), `${A}.id must be a non-empty string`],
-		["label empty", (d) => void (d.accounts[0].label = ""), `${A}.label must be a non-empty string`],
-		["email a number", (d) => void (d.accounts[0].email = 1), `${A}.email must be a string`],
-		["plan a number", (d) => void (d.accounts[0].plan = 1), `${A}.plan must be a string`],
-		["seat null", (d) => void (d.accounts[0].seat = null), `${A}.seat must be a string`],
-		["workspace a number", (d) => void (d.accounts[0].workspace = 1), `${A}.workspace must be a string`],
+		[
+			"id empty",
+			(d) => {
+				d.accounts[0].id = "";
+			},
+			`${A}.id must be a non-empty string`,
+		],
+		[
+			"id a number",
+			(d) => {
+				d.accounts[0].id = 7;
+			},
+			`${A}.id must be a non-empty string`,
+		],
+		[
+			"label empty",
+			(d) => {
+				d.accounts[0].label = "";
+			},
+			`${A}.label must be a non-empty string`,
+		],
+		[
+			"email a number",
+			(d) => {
+				d.accounts[0].email = 1;
+			},
+			`${A}.email must be a string`,
+		],
+		[
+			"plan a number",
+			(d) => {
+				d.accounts[0].plan = 1;
+			},
+			`${A}.plan must be a string`,
+		],
+		[
+			"seat null",
+			(d) => {
+				d.accounts[0].seat = null;
+			},
+			`${A}.seat must be a string`,
+		],
+		[
+			"workspace a number",
+			(d) => {
+				d.accounts[0].workspace = 1;
+			},
+			`${A}.workspace must be a string`,
+		],
 		["credentials missing", (d) => delete d.accounts[0].credentials, `${A}.credentials must be an object`],
-		["credentials an array", (d) => void (d.accounts[0].credentials = []), `${A}.credentials must be an object`],
-		["addedAt a string", (d) => void (d.accounts[0].addedAt = "1"), `${A}.addedAt must be a number`],
-		["addedAt NaN", (d) => void (d.accounts[0].addedAt = Number.NaN), `${A}.addedAt must be a number`],
-		["updatedAt infinite", (d) => void (d.accounts[0].updatedAt = Infinity), `${A}.updatedAt must be a number`],
+		[
+			"credentials an array",
+			(d) => {
+				d.accounts[0].credentials = [];
+			},
+			`${A}.credentials must be an object`,
+		],
+		[
+			"addedAt a string",
+			(d) => {
+				d.accounts[0].addedAt = "1";
+			},
+			`${A}.addedAt must be a number`,
+		],
+		[
+			"addedAt NaN",
+			(d) => {
+				d.accounts[0].addedAt = Number.NaN;
+			},
+			`${A}.addedAt must be a number`,
+		],
+		[
+			"updatedAt infinite",
+			(d) => {
+				d.accounts[0].updatedAt = Infinity;
+			},
+			`${A}.updatedAt must be a number`,
+		],
 		["updatedAt missing", (d) => delete d.accounts[0].updatedAt, `${A}.updatedAt must be a number`],
-		["needsLogin a string", (d) => void (d.accounts[0].needsLogin = "yes"), `${A}.needsLogin must be an object`],
+		[
+			"needsLogin a string",
+			(d) => {
+				d.accounts[0].needsLogin = "yes";
+			},
+			`${A}.needsLogin must be an object`,
+		],
 		[
 			"access a number",
-			(d) => void (d.accounts[0].credentials.access = 1),
+			(d) => {
+				d.accounts[0].credentials.access = 1;
+			},
 			`${A}.credentials.access must be a string`,
 		],
 		["refresh missing", (d) => delete d.accounts[0].credentials.refresh, `${A}.credentials.refresh must be a string`],
 		[
 			"expiresAt a string",
-			(d) => void (d.accounts[0].credentials.expiresAt = "1"),
+			(d) => {
+				d.accounts[0].credentials.expiresAt = "1";
+			},
 			`${A}.credentials.expiresAt must be a number`,
 		],
 		[
 			"idToken a number",
-			(d) => void (d.accounts[0].credentials.idToken = 1),
+			(d) => {
+				d.accounts[0].credentials.idToken = 1;
+			},
 			`${A}.credentials.idToken must be a string`,
 		],
 		[
@@ -135,44 +257,100 @@ describe("storeDataProblem", () => {
 		],
 		[
 			"needsLogin.reason a number",
-			(d) => void (d.accounts[0].needsLogin.reason = 1),
+			(d) => {
+				d.accounts[0].needsLogin.reason = 1;
+			},
 			`${A}.needsLogin.reason must be a string`,
 		],
 		[
 			"two records of one account",
-			(d) => void (d.accounts[1].id = "acct-a"),
+			(d) => {
+				d.accounts[1].id = "acct-a";
+			},
 			"accounts[1].id repeats an earlier account",
 		],
-		["a state entry that is no object", (d) => void (d.state["acct-b"] = 1), 'state["acct-b"] must be an object'],
-		["a state entry that is an array", (d) => void (d.state["acct-b"] = []), 'state["acct-b"] must be an object'],
+		[
+			"a state entry that is no object",
+			(d) => {
+				d.state["acct-b"] = 1;
+			},
+			'state["acct-b"] must be an object',
+		],
+		[
+			"a state entry that is an array",
+			(d) => {
+				d.state["acct-b"] = [];
+			},
+			'state["acct-b"] must be an object',
+		],
 		[
 			"cooldownUntil a string",
-			(d) => void (d.state["acct-a"].cooldownUntil = "5"),
+			(d) => {
+				d.state["acct-a"].cooldownUntil = "5";
+			},
 			`${S}.cooldownUntil must be a number`,
 		],
 		[
 			"cooldownReason a number",
-			(d) => void (d.state["acct-a"].cooldownReason = 5),
+			(d) => {
+				d.state["acct-a"].cooldownReason = 5;
+			},
 			`${S}.cooldownReason must be a string`,
 		],
-		["usage a string", (d) => void (d.state["acct-a"].usage = "x"), `${S}.usage must be an object`],
-		["pollLease a number", (d) => void (d.state["acct-a"].pollLease = 1), `${S}.pollLease must be an object`],
+		[
+			"usage a string",
+			(d) => {
+				d.state["acct-a"].usage = "x";
+			},
+			`${S}.usage must be an object`,
+		],
+		[
+			"pollLease a number",
+			(d) => {
+				d.state["acct-a"].pollLease = 1;
+			},
+			`${S}.pollLease must be an object`,
+		],
 		[
 			"limitCooldowns a number",
-			(d) => void (d.state["acct-a"].limitCooldowns = 1),
+			(d) => {
+				d.state["acct-a"].limitCooldowns = 1;
+			},
 			`${S}.limitCooldowns must be an object`,
 		],
-		["limitModels an array", (d) => void (d.state["acct-a"].limitModels = []), `${S}.limitModels must be an object`],
-		["probeDue a string", (d) => void (d.state["acct-a"].probeDue = "6"), `${S}.probeDue must be a number`],
-		["probeLease a string", (d) => void (d.state["acct-a"].probeLease = "o"), `${S}.probeLease must be an object`],
+		[
+			"limitModels an array",
+			(d) => {
+				d.state["acct-a"].limitModels = [];
+			},
+			`${S}.limitModels must be an object`,
+		],
+		[
+			"probeDue a string",
+			(d) => {
+				d.state["acct-a"].probeDue = "6";
+			},
+			`${S}.probeDue must be a number`,
+		],
+		[
+			"probeLease a string",
+			(d) => {
+				d.state["acct-a"].probeLease = "o";
+			},
+			`${S}.probeLease must be an object`,
+		],
 		[
 			"modelRefusals a number",
-			(d) => void (d.state["acct-a"].modelRefusals = 1),
+			(d) => {
+				d.state["acct-a"].modelRefusals = 1;
+			},
 			`${S}.modelRefusals must be an object`,
 		],
 		[
 			"degradedUntil a string",
-			(d) => void (d.state["acct-a"].degradedUntil = "8"),
+			(d) => {
+				d.state["acct-a"].degradedUntil = "8";
+			},
 			`${S}.degradedUntil must be a number`,
 		],
 		[
@@ -182,7 +360,9 @@ describe("storeDataProblem", () => {
 		],
 		[
 			"pollLease.until a string",
-			(d) => void (d.state["acct-a"].pollLease.until = "4"),
+			(d) => {
+				d.state["acct-a"].pollLease.until = "4";
+			},
 			`${S}.pollLease.until must be a number`,
 		],
 		[
@@ -190,25 +370,39 @@ describe("storeDataProblem", () => {
 			(d) => delete d.state["acct-a"].usage.observedAt,
 			`${S}.usage.observedAt must be a number`,
 		],
-		["usage.source a number", (d) => void (d.state["acct-a"].usage.source = 1), `${S}.usage.source must be a string`],
+		[
+			"usage.source a number",
+			(d) => {
+				d.state["acct-a"].usage.source = 1;
+			},
+			`${S}.usage.source must be a string`,
+		],
 		[
 			"usage.planType a number",
-			(d) => void (d.state["acct-a"].usage.planType = 1),
+			(d) => {
+				d.state["acct-a"].usage.planType = 1;
+			},
 			`${S}.usage.planType must be a string`,
 		],
 		[
 			"usage.primary a number",
-			(d) => void (d.state["acct-a"].usage.primary = 1),
+			(d) => {
+				d.state["acct-a"].usage.primary = 1;
+			},
 			`${S}.usage.primary must be an object`,
 		],
 		[
 			"usage.secondary an array",
-			(d) => void (d.state["acct-a"].usage.secondary = []),
+			(d) => {
+				d.state["acct-a"].usage.secondary = [];
+			},
 			`${S}.usage.secondary must be an object`,
 		],
 		[
 			"primary.usedPercent a string",
-			(d) => void (d.state["acct-a"].usage.primary.usedPercent = "1"),
+			(d) => {
+				d.state["acct-a"].usage.primary.usedPercent = "1";
+			},
 			`${S}.usage.primary.usedPercent must be a number`,
 		],
 		[
@@ -218,7 +412,9 @@ describe("storeDataProblem", () => {
 		],
 		[
 			"primary.resetsAt a string",
-			(d) => void (d.state["acct-a"].usage.primary.resetsAt = "9"),
+			(d) => {
+				d.state["acct-a"].usage.primary.resetsAt = "9";
+			},
 			`${S}.usage.primary.resetsAt must be a number`,
 		],
 		[
@@ -234,7 +430,11 @@ describe("storeDataProblem", () => {
 		const key = "k".repeat(200);
 		const problem = storeDataProblem({ accounts: [], state: { [key]: 1 } });
 		expect(problem).toBe(`state[${JSON.stringify(key).slice(0, 80)}] must be an object`);
-		const leaky = storeDataProblem(broken((d) => void (d.accounts[0].credentials.access = 12345)));
+		const leaky = storeDataProblem(
+			broken((d) => {
+				d.accounts[0].credentials.access = 12345;
+			}),
+		);
 		expect(leaky).not.toContain("12345");
 	});
 });
