@@ -14,6 +14,7 @@ export default defineConfig({
 			"test/unit/foreign-reasoning.test.ts",
 			"test/unit/limit-book.test.ts",
 			"test/unit/probe-lease.test.ts",
+			"test/unit/rate-limit-headers.test.ts",
 			"test/unit/restart-policy.test.ts",
 			"test/unit/selection-policy.test.ts",
 			"test/unit/shared-state-merge.test.ts",
