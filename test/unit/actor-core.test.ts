@@ -45,6 +45,7 @@ interface Setup {
 	shared?: SharedAccountState;
 	needsLogin?: { since: number; reason: string };
 	deps?: Partial<ActorDeps>;
+	config?: Partial<ActorConfig>;
 }
 
 function makeActor(setup: Setup = {}) {
@@ -67,7 +68,7 @@ function makeActor(setup: Setup = {}) {
 		shared: setup.shared ?? {},
 		...(setup.needsLogin ? { needsLogin: setup.needsLogin } : {}),
 		restarts: 3,
-		config: CONFIG,
+		config: { ...CONFIG, ...setup.config },
 	};
 	const actor = new AccountActor(start, deps);
 	const snapshots = () =>
@@ -982,5 +983,169 @@ describe("usage", () => {
 		b.send({ type: "poll-usage" });
 		await settle();
 		expect(b.last()).toMatchObject({ state: "cooling-down", cooldownUntil: T0 + CONFIG.fallbackCooldownMs });
+	});
+});
+
+describe("edges of each decision", () => {
+	it("start and shutdown messages are handled elsewhere: no error noted", () => {
+		const a = makeActor();
+		a.send({ type: "start" });
+		a.send({ type: "shutdown" });
+		expect(a.actor.snapshot()).not.toHaveProperty("lastError");
+	});
+
+	it("a cooldown read from the store at start ends on its own timer", async () => {
+		const a = makeActor({ shared: { cooldownUntil: T0 + MIN, cooldownReason: "usage_limit_reached" } });
+		a.actor.start();
+		await advance(MIN);
+		expect(a.last()).toMatchObject({ state: "ready" });
+	});
+
+	it("a cooldown read from the store is known, not a guess: a shorter known reset does not replace it", () => {
+		const a = makeActor({ shared: { cooldownUntil: T0 + HOUR, cooldownReason: "usage_limit_reached" } });
+		a.send({ type: "exhausted", reason: "shorter", until: T0 + 30 * MIN });
+		expect(a.actor.snapshot()).toMatchObject({ cooldownUntil: T0 + HOUR, cooldownReason: "usage_limit_reached" });
+	});
+
+	it("a known reset from a 429 or a poll is not a guess: a shorter known one does not replace it", async () => {
+		const a = makeActor();
+		a.send(observed({ status: 429, headers: usageHeaders(100, 10, { p: T0 + 2 * HOUR }) }));
+		a.send({ type: "exhausted", reason: "shorter", until: T0 + HOUR });
+		expect(a.actor.snapshot().cooldownUntil).toBe(T0 + 2 * HOUR);
+		const b = makeActor({
+			deps: {
+				fetchUsage: vi.fn(async () =>
+					usage(100, { primary: { usedPercent: 100, windowMinutes: 300, resetsAt: T0 + 2 * HOUR } }),
+				),
+			},
+		});
+		b.send({ type: "poll-usage" });
+		await settle();
+		expect(b.actor.snapshot()).toMatchObject({ cooldownUntil: T0 + 2 * HOUR, cooldownReason: "usage window full" });
+		b.send({ type: "exhausted", reason: "shorter", until: T0 + HOUR });
+		expect(b.actor.snapshot().cooldownUntil).toBe(T0 + 2 * HOUR);
+	});
+
+	it("a poll's usage is shared at once, even within the usage write spacing", async () => {
+		const a = makeActor({ deps: { fetchUsage: vi.fn(async () => usage(30)) } });
+		a.send(observed({ headers: usageHeaders(10, 10) }));
+		vi.setSystemTime(T0 + 1000);
+		a.send({ type: "exhausted", reason: "usage limit" });
+		await settle();
+		expect(a.patches.at(-1)).toEqual({ usage: expect.objectContaining({ source: "poll" }) });
+	});
+
+	it("the shortened guess ends at the re-check, with a snapshot", async () => {
+		const a = makeActor({ deps: { fetchUsage: vi.fn(async () => usage(30)) } });
+		a.send({ type: "exhausted", reason: "usage limit" });
+		await settle();
+		await advance(MIN - 1);
+		expect(a.last()?.state).toBe("cooling-down");
+		await advance(1);
+		expect(a.last()?.state).toBe("ready");
+	});
+
+	it("a transient refresh failure with a small margin retries after half of it", async () => {
+		const refresh = vi
+			.fn<ActorDeps["refresh"]>()
+			.mockRejectedValueOnce(new TransientUpstreamError("down", 503))
+			.mockResolvedValue(creds(2, T0 + 2 * HOUR));
+		const a = makeActor({ deps: { refresh }, config: { refreshMarginMs: 60_000 } });
+		a.send({ type: "lease", id: 1, rejectedAccess: "access-1" });
+		await settle();
+		await advance(29_999);
+		expect(refresh).toHaveBeenCalledTimes(1);
+		await advance(1);
+		expect(refresh).toHaveBeenCalledTimes(2);
+	});
+
+	it("a new access token alone counts as new credentials", () => {
+		const a = makeActor({ needsLogin: { since: 1, reason: "old" } });
+		a.send({ type: "store-changed", label: "work", credentials: { ...creds(1), access: "access-9" }, shared: {} });
+		expect(a.actor.snapshot().state).toBe("ready");
+		expect(a.of("token").at(-1)).toMatchObject({ access: "access-9" });
+	});
+
+	it("no cooldown: no cooldown timer (fresh usage stays fresh)", async () => {
+		const a = makeActor({ shared: { usage: usage(10) } });
+		a.actor.start();
+		await advance(1);
+		a.send({ type: "poll-usage" });
+		await settle();
+		expect(a.deps.fetchUsage).not.toHaveBeenCalled();
+	});
+
+	it("a cooldown's end makes usage stale at once (the next poll-usage calls), before its TTL", async () => {
+		const a = makeActor();
+		a.send(observed({ headers: usageHeaders(100, 60, { p: T0 + MIN }) }));
+		await advance(MIN);
+		expect(a.last()?.state).toBe("ready");
+		a.send({ type: "poll-usage" });
+		await settle();
+		expect(a.deps.fetchUsage).toHaveBeenCalledTimes(1);
+	});
+
+	it("another process's retraction does not end a longer cooldown of ours; nor does a store read without usage", () => {
+		const a = makeActor();
+		a.send({ type: "exhausted", reason: "mine", until: T0 + 2 * HOUR });
+		vi.setSystemTime(T0 + MIN);
+		a.send({
+			type: "store-changed",
+			label: "work",
+			credentials: creds(1),
+			shared: { usage: usage(10, { observedAt: T0 + MIN }), cooldownUntil: T0 + HOUR, cooldownReason: "theirs" },
+		});
+		expect(a.actor.snapshot()).toMatchObject({ cooldownUntil: T0 + 2 * HOUR, cooldownReason: "mine" });
+		a.send({ type: "store-changed", label: "work", credentials: creds(1), shared: {} });
+		expect(a.actor.snapshot()).toMatchObject({ state: "cooling-down", cooldownReason: "mine" });
+		// The store's copy of the same cooldown keeps our reason.
+		a.send({
+			type: "store-changed",
+			label: "work",
+			credentials: creds(1),
+			shared: { cooldownUntil: T0 + 2 * HOUR, cooldownReason: "theirs" },
+		});
+		expect(a.actor.snapshot().cooldownReason).toBe("mine");
+	});
+
+	it("a 400 is an error, never a success that ends a cooldown; a per-model 500 is an error too", () => {
+		const a = makeActor();
+		a.send({ type: "exhausted", reason: "r", until: T0 + HOUR });
+		vi.setSystemTime(T0 + 2 * MIN);
+		a.send(observed({ status: 400, errorBody: JSON.stringify({ error: { code: "bad" } }) }));
+		expect(a.actor.snapshot()).toMatchObject({ state: "cooling-down", lastError: "HTTP 400 bad" });
+		const b = makeActor();
+		b.send(observed({ status: 500, headers: { ...usageHeaders(10, 10), "x-codex-active-limit": "codex_other" } }));
+		expect(b.actor.snapshot().lastError).toBe("HTTP 500");
+	});
+
+	it("stop waits for store writes under way", async () => {
+		let release!: () => void;
+		const a = makeActor({
+			deps: { persistShared: vi.fn(() => new Promise<void>((resolve) => (release = resolve))) },
+		});
+		a.send({ type: "exhausted", reason: "r", until: T0 + HOUR });
+		let stopped = false;
+		void a.actor.stop().then(() => {
+			stopped = true;
+		});
+		await settle();
+		expect(stopped).toBe(false);
+		release();
+		await settle();
+		expect(stopped).toBe(true);
+	});
+
+	it("a refresh that lands after stop arms no timer", async () => {
+		let release!: (c: AccountCredentials) => void;
+		const refresh = vi.fn(() => new Promise<AccountCredentials>((resolve) => (release = resolve)));
+		const a = makeActor({ deps: { refresh } });
+		a.send({ type: "lease", id: 1, rejectedAccess: "access-1" });
+		await settle();
+		const stopping = a.actor.stop();
+		release(creds(2, T0 + 10 * MIN));
+		await stopping;
+		await advance(3 * HOUR);
+		expect(refresh).toHaveBeenCalledTimes(1);
 	});
 });

@@ -40,6 +40,7 @@ describe("classifyCodexErrorText", () => {
 		["Codex error: Your authentication token is expired. Please sign in again.", { kind: "unauthorized" }],
 		["Codex error: token_invalidated", { kind: "unauthorized" }],
 		["Codex error: token invalidated", { kind: "unauthorized" }],
+		["Codex error: tokenInvalidated", { kind: "unauthorized" }],
 		["Codex error: 401 Unauthorized", { kind: "unauthorized" }],
 	])("%s", (message, expected) => {
 		expect(classifyCodexErrorText(message, NOW)).toEqual(expected);

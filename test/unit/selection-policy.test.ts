@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { type Candidate, type ChoiceInput, chooseAccount } from "../../src/supervisor/selection-policy.ts";
+import {
+	type Candidate,
+	type ChoiceInput,
+	chooseAccount,
+	unavailableReason,
+} from "../../src/supervisor/selection-policy.ts";
 import type { UsageSnapshot } from "../../src/usage/usage-snapshot.ts";
 
 const NOW = 1_800_000_000_000;
@@ -413,5 +418,33 @@ describe("chooseAccount by window length, credits and limits", () => {
 	it.each(lengthRows)("$name", ({ candidates, input, expected }) => {
 		const choice = chooseAccount({ candidates, now: NOW, random: () => 0, ...input });
 		expect(choice).toEqual(expected);
+	});
+});
+
+describe("unavailableReason: the words /dispatch-status shows", () => {
+	it.each<[string, Candidate, string | undefined]>([
+		["ready", account("a", { usage: usage(10, 10) }), undefined],
+		["needs login", account("a", { state: "needs-login" }), "needs login"],
+		["gave up", account("a", { state: "gave-up" }), "actor keeps crashing"],
+		["cooling down", account("a", { cooldownUntil: NOW + 1 }), "exhausted"],
+		["a full window", account("a", { usage: usage(100, 10) }), "exhausted"],
+	])("%s", (_, candidate, reason) => {
+		expect(unavailableReason(candidate, NOW)).toBe(reason);
+	});
+
+	it("a spent per-model limit, and credits 'never' on credits", () => {
+		expect(unavailableReason(account("a", { limitCooldowns: { x: NOW + 1 } }), NOW, "last-resort", "x")).toBe(
+			"exhausted",
+		);
+		const onCredits = account("a", { usage: { ...usage(100, 10), credits: { hasCredits: true, unlimited: false } } });
+		expect(unavailableReason(onCredits, NOW, "never")).toBe("exhausted");
+		expect(unavailableReason(onCredits, NOW)).toBeUndefined();
+	});
+
+	it("a random source that returns 1 (out of its contract) still picks an account", () => {
+		expect(chooseAccount({ candidates: [account("a"), account("b")], now: NOW, random: () => 1 })).toEqual({
+			id: "b",
+			reason: "random",
+		});
 	});
 });

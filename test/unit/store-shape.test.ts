@@ -68,6 +68,22 @@ describe("storeDataProblem", () => {
 		expect(storeDataProblem({ accounts: [], state: {} })).toBeUndefined();
 		expect(storeDataProblem({ accounts: [], state: {}, settings: {} })).toBeUndefined();
 		expect(storeDataProblem({ accounts: [], state: {}, settings: { credits: "last-resort" } })).toBeUndefined();
+		// Optional strings may be empty (only id and label must not); usage may have no window.
+		expect(
+			storeDataProblem(
+				broken((d) => {
+					d.accounts[0].email = "";
+					d.state["acct-a"].usage = { observedAt: 1, source: "headers" };
+				}),
+			),
+		).toBeUndefined();
+		expect(
+			storeDataProblem(
+				broken((d) => {
+					delete d.state["acct-a"].usage.primary;
+				}),
+			),
+		).toBeUndefined();
 	});
 
 	it("keeps unknown extra fields (a newer minor version's additions)", () => {

@@ -29,7 +29,7 @@ describe("refreshSingleFlight", () => {
 			seen.push(current);
 			return fresh(1);
 		});
-		expect(outcome).toEqual({ credentials: fresh(1), adopted: false });
+		expect(outcome).toStrictEqual({ credentials: fresh(1), adopted: false });
 		expect(seen.map((r) => r.credentials.refresh)).toEqual(["refresh-acct-a-1"]);
 		const stored = (await store.read()).accounts.find((a) => a.id === "acct-a")!;
 		expect(stored.credentials).toEqual(fresh(1));
@@ -185,5 +185,30 @@ describe("refreshSingleFlight", () => {
 				return fresh(9);
 			}),
 		).rejects.toMatchObject({ name: "StoreAccountMissingError", accountId: "acct-b" });
+	});
+
+	it("a refused write still returns the rotated tokens, with the reason and the side file", async () => {
+		const store = await seeded();
+		store.saveRotation = async () => ({
+			saved: false,
+			reason: "E_STORE_WRITE SQLITE_FULL",
+			sideFile: "/tmp/side.json",
+		});
+		await expect(
+			refreshSingleFlight(store, "acct-b", "access-acct-b-1", async () => fresh(10)),
+		).resolves.toStrictEqual({
+			credentials: fresh(10),
+			adopted: false,
+			notSaved: "E_STORE_WRITE SQLITE_FULL",
+			sideFile: "/tmp/side.json",
+		});
+		store.saveRotation = async () => ({ saved: false, reason: "E_STORE_WRITE SQLITE_IOERR" });
+		await expect(
+			refreshSingleFlight(store, "acct-b", "access-acct-b-1", async () => fresh(11)),
+		).resolves.toStrictEqual({
+			credentials: fresh(11),
+			adopted: false,
+			notSaved: "E_STORE_WRITE SQLITE_IOERR",
+		});
 	});
 });

@@ -218,6 +218,14 @@ describe("classifyFailure", () => {
 		});
 	});
 
+	it("an account-level refusal keeps the account out six hours", () => {
+		expect(ACCOUNT_REFUSAL_COOLDOWN_MS).toBe(6 * 3_600_000);
+	});
+
+	it("a null detail is no code", () => {
+		expect(classifyFailure(400, {}, JSON.stringify({ detail: null }), NOW)).toEqual({ kind: "fatal" });
+	});
+
 	it("tolerates a non-JSON body", () => {
 		expect(classifyFailure(502, {}, "<html>bad gateway</html>", NOW)).toEqual({ kind: "transient" });
 	});
@@ -328,6 +336,7 @@ describe("refusals and stream failures", () => {
 		expect(tryAgainIn("try again in 20ms", NOW)).toBe(NOW + 20);
 		expect(tryAgainIn("Try again in 2 seconds", NOW)).toBe(NOW + 2000);
 		expect(tryAgainIn("no delay here", NOW)).toBeUndefined();
+		expect(tryAgainIn("try again in 1.25s", NOW)).toBe(NOW + 1250);
 	});
 });
 
