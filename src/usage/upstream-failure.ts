@@ -165,8 +165,8 @@ function parseErrorBody(text: string | undefined): ErrorBody | undefined {
 		const parsed = JSON.parse(text) as unknown;
 		// Stryker disable next-line ConditionalExpression,LogicalOperator: null, a string or a number read with ?. give undefined fields too
 		return parsed && typeof parsed === "object" ? (parsed as ErrorBody) : undefined;
-		// Stryker disable next-line BlockStatement: falling out of the function returns undefined too
 	} catch {
-		return undefined;
+		// Not JSON (an HTML error page): no body to read.
 	}
+	return undefined;
 }

@@ -101,7 +101,7 @@ describe("usageFromHeaders, rule by rule", () => {
 			{ secondary: { usedPercent: 7, windowMinutes: 10_080 }, ...base },
 		],
 	])("%s", (_, headers, expected) => {
-		expect(usageFromHeaders(headers, NOW)).toEqual(expected);
+		expect(usageFromHeaders(headers, NOW)).toStrictEqual(expected);
 	});
 
 	it("per-model families: any `x-codex-<id>-…` but the main one, sorted by id, each with what it has", () => {
