@@ -1148,4 +1148,45 @@ describe("edges of each decision", () => {
 		await advance(3 * HOUR);
 		expect(refresh).toHaveBeenCalledTimes(1);
 	});
+
+	it("a failed write never replaces newer usage still to share with the older one it carried", async () => {
+		let fail!: (error: Error) => void;
+		const persistShared = vi
+			.fn<ActorDeps["persistShared"]>()
+			.mockResolvedValueOnce(undefined)
+			.mockImplementationOnce(() => new Promise<void>((_, reject) => (fail = reject)))
+			.mockResolvedValue(undefined);
+		const a = makeActor({ deps: { persistShared } });
+		a.send(observed({ headers: usageHeaders(10, 10) }));
+		vi.setSystemTime(T0 + 1000);
+		a.send(observed({ headers: usageHeaders(20, 10) }));
+		a.send({ type: "exhausted", reason: "r", until: T0 + HOUR });
+		vi.setSystemTime(T0 + 2000);
+		a.send(observed({ headers: usageHeaders(30, 10) }));
+		fail(new Error("locked"));
+		await settle();
+		await a.actor.stop();
+		expect(persistShared.mock.calls.at(-1)?.[0].usage?.primary?.usedPercent).toBe(30);
+	});
+
+	it("a shortened guess ended early stays retracted: the store's copy of the whole guess does not bring it back", async () => {
+		const fetchUsage = vi.fn<ActorDeps["fetchUsage"]>().mockResolvedValueOnce(undefined).mockResolvedValue(usage(30));
+		const a = makeActor({ deps: { fetchUsage } });
+		a.send({ type: "exhausted", reason: "usage limit" });
+		await settle();
+		vi.setSystemTime(T0 + 50_000);
+		a.send({ type: "poll-usage" });
+		await settle();
+		expect(a.actor.snapshot().cooldownUntil).toBe(T0 + 110_000);
+		vi.setSystemTime(T0 + 61_000);
+		a.send(observed({ at: T0 + 61_000 }));
+		expect(a.actor.snapshot().state).toBe("ready");
+		a.send({
+			type: "store-changed",
+			label: "work",
+			credentials: creds(1),
+			shared: { cooldownUntil: T0 + CONFIG.fallbackCooldownMs, cooldownReason: "usage limit" },
+		});
+		expect(a.actor.snapshot().state).toBe("ready");
+	});
 });
