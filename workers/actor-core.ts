@@ -95,7 +95,15 @@ export class AccountActor {
 		this.#needsLogin = start.needsLogin;
 		this.#restarts = start.restarts;
 		this.#startedAt = deps.now();
-		this.#freshUsage = new LRUCache({ max: 1, ttl: start.config.usageTtlMs, ttlAutopurge: false });
+		// On the actor's clock (`deps.now`), the one usage times are read with, not performance.now().
+		this.#freshUsage = new LRUCache({
+			max: 1,
+			ttl: start.config.usageTtlMs,
+			ttlAutopurge: false,
+			perf: { now: () => deps.now() },
+			// Checked a few times a minute at most: read the clock each time (no cached reading to go stale).
+			ttlResolution: 0,
+		});
 		this.#storeSeq = start.storeSeq;
 		this.#adoptShared(start.shared);
 		deps.onLoginSaveChange?.(() => this.#publish());
@@ -284,7 +292,7 @@ export class AccountActor {
 		// An answer under a per-model limit (`x-codex-active-limit`) may carry that limit's numbers in
 		// the main family: the account's own windows stay as last seen.
 		const perModel = usage?.activeLimit !== undefined;
-		if (usage) this.#setUsage(perModel ? { ...usage, ...mainWindows(this.#usage) } : usage);
+		if (usage) this.#setUsage(perModel ? { ...withoutMainWindows(usage), ...mainWindows(this.#usage) } : usage);
 		const failure =
 			observation.status >= 400
 				? classifyFailure(observation.status, observation.headers, observation.errorBody, now)
@@ -478,6 +486,12 @@ export class AccountActor {
 			if (!this.#stopped) this.#deps.send({ type: "snapshot", snapshot: this.snapshot() });
 		});
 	}
+}
+
+/** A per-model answer's snapshot without its main windows (they hold that limit's numbers, not the account's). */
+function withoutMainWindows(usage: UsageSnapshot): UsageSnapshot {
+	const { primary: _primary, secondary: _secondary, ...rest } = usage;
+	return rest;
 }
 
 /** The account's own windows of a snapshot, as properties to spread (none when unknown). */

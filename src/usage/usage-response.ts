@@ -24,6 +24,7 @@ interface WhamBody {
  * service's own verdict (`allowed: false`, `limit_reached`, `rate_limit_reached_type`, `spend_control.reached`).
  */
 export function usageFromWhamResponse(json: unknown, now: number): UsageSnapshot | undefined {
+	// Stryker disable next-line ConditionalExpression: a string or number read as an object gives undefined fields, dropped the same way
 	if (!json || typeof json !== "object") return undefined;
 	const body = json as WhamBody;
 	const rateLimit = body.rate_limit ?? undefined;
@@ -63,6 +64,7 @@ function refusalOf(body: WhamBody, credits: CreditsSnapshot | undefined): string
 }
 
 function creditsFromJson(raw: WhamBody["credits"]): CreditsSnapshot | undefined {
+	// Stryker disable next-line ConditionalExpression: a string or number read as an object gives undefined fields, dropped the same way
 	if (!raw || typeof raw !== "object") return undefined;
 	const hasCredits = toBool(raw.has_credits);
 	const unlimited = toBool(raw.unlimited);
@@ -80,6 +82,7 @@ function additionalLimits(raw: unknown, now: number): LimitUsage[] {
 	if (!Array.isArray(raw)) return [];
 	const limits: LimitUsage[] = [];
 	for (const entry of raw as Array<Record<string, unknown> | null>) {
+		// Stryker disable next-line ConditionalExpression: a string or number read as an object gives undefined fields, dropped the same way
 		if (!entry || typeof entry !== "object") continue;
 		const name = typeof entry.limit_name === "string" ? entry.limit_name : undefined;
 		const id = limitId(typeof entry.metered_feature === "string" ? entry.metered_feature : name);
@@ -98,6 +101,7 @@ function additionalLimits(raw: unknown, now: number): LimitUsage[] {
 }
 
 function windowFromJson(raw: unknown, now: number): UsageWindow | undefined {
+	// Stryker disable next-line ConditionalExpression: a string or number read as an object gives undefined fields, dropped the same way
 	if (!raw || typeof raw !== "object") return undefined;
 	const w = raw as Record<string, string | number | undefined>;
 	const used = toNumber(w.used_percent);

@@ -117,6 +117,7 @@ export function isUsageExhausted(usage: UsageSnapshot | undefined): boolean {
 
 /** The latest reset among the full windows, i.e. when an exhausted account is usable again. */
 export function exhaustedUntil(usage: UsageSnapshot | undefined): number | undefined {
+	// Stryker disable next-line ConditionalExpression: no snapshot has no windows, so no reset either
 	if (!usage) return undefined;
 	let until: number | undefined;
 	for (const window of usageWindows(usage)) {
@@ -135,6 +136,7 @@ export function exhaustedUntil(usage: UsageSnapshot | undefined): number | undef
 export function resetWindowsDueBy(usage: UsageSnapshot | undefined, time: number): UsageSnapshot | undefined {
 	if (!usage) return undefined;
 	const reset = (window: UsageWindow | undefined): UsageWindow | undefined =>
+		// Stryker disable next-line ConditionalExpression: undefined <= time is false anyway
 		window && window.resetsAt !== undefined && window.resetsAt <= time
 			? { usedPercent: 0, windowMinutes: window.windowMinutes }
 			: window;

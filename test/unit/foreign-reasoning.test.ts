@@ -56,4 +56,43 @@ describe("withoutForeignReasoning", () => {
 			expect(message.content[0]).toMatchObject({ thinkingSignature: undefined });
 		}
 	});
+
+	it("only signed thinking blocks lose their signature; text and unsigned thinking stay exactly as they were", () => {
+		const mixed: AssistantMessage = {
+			...assistant("resp-a", "sig"),
+			content: [
+				{ type: "thinking", thinking: "unsigned" },
+				{ type: "thinking", thinking: "signed", thinkingSignature: "sig" },
+				{ type: "text", text: "answer" },
+			],
+		};
+		const result = withoutForeignReasoning({ messages: [mixed] }, "B", (id) => minted.get(id), false);
+		expect((result.messages[0] as AssistantMessage).content).toStrictEqual([
+			{ type: "thinking", thinking: "unsigned" },
+			{ type: "thinking", thinking: "signed", thinkingSignature: undefined },
+			{ type: "text", text: "answer" },
+		]);
+	});
+
+	it("a foreign message without signed thinking is left alone (the same context back)", () => {
+		const plain: AssistantMessage = {
+			...assistant("resp-a", "sig"),
+			content: [
+				{ type: "thinking", thinking: "unsigned" },
+				{ type: "text", text: "answer" },
+			],
+		};
+		const emptySignature: AssistantMessage = {
+			...assistant("resp-a", ""),
+			content: [{ type: "thinking", thinking: "x", thinkingSignature: "" }],
+		};
+		const ctx = { messages: [user, plain, emptySignature] };
+		expect(withoutForeignReasoning(ctx, "B", (id) => minted.get(id), true)).toBe(ctx);
+	});
+
+	it("a message without a response id is of unknown origin", () => {
+		const { responseId: _, ...noId } = assistant("x", "sig");
+		const ctx = { messages: [noId as AssistantMessage] };
+		expect(withoutForeignReasoning(ctx, "B", () => "A", false)).toBe(ctx);
+	});
 });

@@ -15,4 +15,11 @@ describe("RestartBudget", () => {
 		expect(budget.allowRestart(1500)).toBe(true);
 		expect(budget.allowRestart(1600)).toBe(false);
 	});
+
+	it("a crash exactly one period ago no longer counts", () => {
+		const budget = new RestartBudget({ intensity: 1, periodMs: 1000 });
+		expect(budget.allowRestart(0)).toBe(true);
+		expect(budget.allowRestart(1000)).toBe(true);
+		expect(budget.allowRestart(1999)).toBe(false);
+	});
 });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { type Candidate, type ChoiceInput, chooseAccount } from "../../src/supervisor/selection-policy.ts";
+import {
+	type Candidate,
+	type ChoiceInput,
+	chooseAccount,
+	unavailableReason,
+} from "../../src/supervisor/selection-policy.ts";
 import type { UsageSnapshot } from "../../src/usage/usage-snapshot.ts";
 
 const NOW = 1_800_000_000_000;
@@ -108,6 +113,108 @@ const rows: Row[] = [
 		expected: { id: "c", reason: "pinned" },
 	},
 	{
+		name: "a starting actor's account is chosen on its usage, unpinned",
+		candidates: [
+			account("c", { state: "starting", usage: usage(30, 30, 5) }),
+			account("d", { usage: usage(20, 20, 90) }),
+		],
+		expected: { id: "c", reason: "soonest-weekly-reset" },
+	},
+	{
+		name: "weekly use alone makes an account touched (0% in its 5h window, 95% of its week)",
+		candidates: [account("a", { usage: usage(0, 95, 100) }), account("b", { usage: usage(10, 10, 50) })],
+		expected: { id: "b", reason: "soonest-weekly-reset" },
+	},
+	{
+		name: "an account without usage data is not untouched",
+		candidates: [account("a"), account("b", { usage: usage(10, 10, 50) })],
+		expected: { id: "b", reason: "soonest-weekly-reset" },
+	},
+	{
+		name: "untouched accounts are picked among at random",
+		candidates: [
+			account("a", { usage: usage(0, 0) }),
+			account("x", { usage: usage(5, 5, 1) }),
+			account("b", { usage: usage(0, 0) }),
+		],
+		input: { random: () => 0.99 },
+		expected: { id: "b", reason: "untouched" },
+	},
+	{
+		name: "a full window with no known reset is never chosen, pinned or not",
+		candidates: [
+			account("a", {
+				usage: {
+					primary: { usedPercent: 100, windowMinutes: 300 },
+					secondary: { usedPercent: 10, windowMinutes: 10_080, resetsAt: NOW + HOUR },
+					observedAt: NOW,
+					source: "headers",
+				},
+			}),
+		],
+		input: { pinned: "a" },
+		expected: undefined,
+	},
+	{
+		name: "a full window whose reset has come is available again",
+		candidates: [
+			account("a", {
+				usage: {
+					primary: { usedPercent: 100, windowMinutes: 300, resetsAt: NOW },
+					secondary: { usedPercent: 10, windowMinutes: 10_080, resetsAt: NOW + HOUR },
+					observedAt: NOW - HOUR,
+					source: "headers",
+				},
+			}),
+		],
+		expected: { id: "a", reason: "soonest-weekly-reset" },
+	},
+	{
+		name: "a full window resetting a millisecond from now is still exhausted",
+		candidates: [
+			account("a", {
+				usage: {
+					primary: { usedPercent: 100, windowMinutes: 300, resetsAt: NOW + 1 },
+					observedAt: NOW - HOUR,
+					source: "headers",
+				},
+			}),
+		],
+		expected: undefined,
+	},
+	{
+		name: "a cooldown ending now is over",
+		candidates: [account("a", { cooldownUntil: NOW, usage: usage(10, 10, 1) })],
+		expected: { id: "a", reason: "soonest-weekly-reset" },
+	},
+	{
+		name: "a cooldown ending a millisecond from now is not",
+		candidates: [account("a", { cooldownUntil: NOW + 1, usage: usage(10, 10, 1) })],
+		expected: undefined,
+	},
+	{
+		name: "equal weekly resets: the first listed wins",
+		candidates: [account("a", { usage: usage(10, 10, 5) }), account("b", { usage: usage(20, 20, 5) })],
+		input: { random: () => 0.99 },
+		expected: { id: "a", reason: "soonest-weekly-reset" },
+	},
+	{
+		name: "an account with a known weekly reset beats one without",
+		candidates: [
+			account("a", {
+				usage: { primary: { usedPercent: 10, windowMinutes: 10_080 }, observedAt: NOW, source: "poll" },
+			}),
+			account("b", { usage: usage(20, 20, 150) }),
+		],
+		expected: { id: "b", reason: "soonest-weekly-reset" },
+	},
+	{
+		name: "sticky that was excluded (already tried) is not chosen again",
+		candidates: [account("a", { usage: usage(40, 40, 100) }), account("b", { usage: usage(40, 40, 1) })],
+		input: { sticky: "a", exclude: new Set(["a"]) },
+		expected: { id: "b", reason: "soonest-weekly-reset" },
+	},
+	{
 		name: "all exhausted → nothing",
 		candidates: [account("a", { cooldownUntil: NOW + HOUR }), account("b", { usage: usage(100, 100) })],
 		expected: undefined,
@@ -209,6 +316,68 @@ const lengthRows: Row[] = [
 		expected: { id: "month", reason: "soonest-weekly-reset" },
 	},
 	{
+		name: "credits 'never': an account on credits whose window has reset serves again",
+		candidates: [
+			account("a", {
+				usage: {
+					primary: { usedPercent: 100, windowMinutes: 300, resetsAt: NOW },
+					credits: CREDITS,
+					observedAt: NOW - HOUR,
+					source: "poll",
+				},
+			}),
+		],
+		input: { credits: "never" },
+		expected: { id: "a", reason: "soonest-weekly-reset" },
+	},
+	{
+		name: "credits 'never': on credits with no known reset stays out",
+		candidates: [
+			account("a", {
+				usage: {
+					primary: { usedPercent: 100, windowMinutes: 300 },
+					credits: CREDITS,
+					observedAt: NOW,
+					source: "poll",
+				},
+			}),
+		],
+		input: { credits: "never" },
+		expected: undefined,
+	},
+	{
+		name: "last-resort: on credits with no known reset still counts as on credits",
+		candidates: [
+			account("a", {
+				usage: {
+					primary: { usedPercent: 100, windowMinutes: 300 },
+					credits: CREDITS,
+					observedAt: NOW,
+					source: "poll",
+				},
+			}),
+			account("b", { usage: usage(50, 50, 100) }),
+		],
+		input: { pinned: "a" },
+		expected: { id: "b", reason: "soonest-weekly-reset" },
+	},
+	{
+		name: "last-resort: an account whose credited window has reset is back on plan quota",
+		candidates: [
+			account("a", {
+				usage: {
+					primary: { usedPercent: 100, windowMinutes: 300, resetsAt: NOW },
+					credits: CREDITS,
+					observedAt: NOW - HOUR,
+					source: "poll",
+				},
+			}),
+			account("b", { usage: usage(50, 50, 100) }),
+		],
+		input: { pinned: "a" },
+		expected: { id: "a", reason: "pinned" },
+	},
+	{
 		name: "a per-model limit cooling down skips the account for that limit only",
 		candidates: [
 			account("a", { usage: usage(10, 10, 1), limitCooldowns: { codex_bengalfox: NOW + HOUR } }),
@@ -216,6 +385,24 @@ const lengthRows: Row[] = [
 		],
 		input: { limit: "codex_bengalfox" },
 		expected: { id: "b", reason: "soonest-weekly-reset" },
+	},
+	{
+		name: "a per-model limit whose cooldown ended now is routable for it",
+		candidates: [
+			account("a", { usage: usage(10, 10, 1), limitCooldowns: { codex_bengalfox: NOW } }),
+			account("b", { usage: usage(10, 10, 100) }),
+		],
+		input: { limit: "codex_bengalfox" },
+		expected: { id: "a", reason: "soonest-weekly-reset" },
+	},
+	{
+		name: "another limit's cooldown does not skip the account",
+		candidates: [
+			account("a", { usage: usage(10, 10, 1), limitCooldowns: { codex_other: NOW + HOUR } }),
+			account("b", { usage: usage(10, 10, 100) }),
+		],
+		input: { limit: "codex_bengalfox" },
+		expected: { id: "a", reason: "soonest-weekly-reset" },
 	},
 	{
 		name: "…and keeps it routable for the other models",
@@ -231,5 +418,33 @@ describe("chooseAccount by window length, credits and limits", () => {
 	it.each(lengthRows)("$name", ({ candidates, input, expected }) => {
 		const choice = chooseAccount({ candidates, now: NOW, random: () => 0, ...input });
 		expect(choice).toEqual(expected);
+	});
+});
+
+describe("unavailableReason: the words /dispatch-status shows", () => {
+	it.each<[string, Candidate, string | undefined]>([
+		["ready", account("a", { usage: usage(10, 10) }), undefined],
+		["needs login", account("a", { state: "needs-login" }), "needs login"],
+		["gave up", account("a", { state: "gave-up" }), "actor keeps crashing"],
+		["cooling down", account("a", { cooldownUntil: NOW + 1 }), "exhausted"],
+		["a full window", account("a", { usage: usage(100, 10) }), "exhausted"],
+	])("%s", (_, candidate, reason) => {
+		expect(unavailableReason(candidate, NOW)).toBe(reason);
+	});
+
+	it("a spent per-model limit, and credits 'never' on credits", () => {
+		expect(unavailableReason(account("a", { limitCooldowns: { x: NOW + 1 } }), NOW, "last-resort", "x")).toBe(
+			"exhausted",
+		);
+		const onCredits = account("a", { usage: { ...usage(100, 10), credits: { hasCredits: true, unlimited: false } } });
+		expect(unavailableReason(onCredits, NOW, "never")).toBe("exhausted");
+		expect(unavailableReason(onCredits, NOW)).toBeUndefined();
+	});
+
+	it("a random source that returns 1 (out of its contract) still picks an account", () => {
+		expect(chooseAccount({ candidates: [account("a"), account("b")], now: NOW, random: () => 1 })).toEqual({
+			id: "b",
+			reason: "random",
+		});
 	});
 });

@@ -1,8 +1,10 @@
+import { once } from "node:events";
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import type { AccountCredentials, AccountRecord } from "../../src/store/account-record.ts";
 import { AccountStore } from "../../src/store/account-store.ts";
 import { refreshSingleFlight } from "../../src/store/single-flight-refresh.ts";
+import { sqlite } from "../../src/store/sqlite.ts";
 import { account, tempHome } from "../fixtures/store/sample-data.ts";
 
 async function seeded(): Promise<AccountStore> {
@@ -27,7 +29,7 @@ describe("refreshSingleFlight", () => {
 			seen.push(current);
 			return fresh(1);
 		});
-		expect(outcome).toEqual({ credentials: fresh(1), adopted: false });
+		expect(outcome).toStrictEqual({ credentials: fresh(1), adopted: false });
 		expect(seen.map((r) => r.credentials.refresh)).toEqual(["refresh-acct-a-1"]);
 		const stored = (await store.read()).accounts.find((a) => a.id === "acct-a")!;
 		expect(stored.credentials).toEqual(fresh(1));
@@ -102,5 +104,111 @@ describe("refreshSingleFlight", () => {
 			accountId: "acct-gone",
 		});
 		expect(called).toBe(false);
+	});
+
+	it("a lease lost before the call (taken over meanwhile) stops it: no refresh, nothing written", async () => {
+		// A short lease, renewed every 50 ms: the renewal finds the row taken over within one tick.
+		const store = new AccountStore({ home: await tempHome(), leaseTtlMs: 150 });
+		await store.update((d) => void d.accounts.push(account("acct-a")));
+		let lease: AbortSignal | undefined;
+		const lock = store.withAccountLock.bind(store);
+		store.withAccountLock = (id, fn) =>
+			lock(id, (signal) => {
+				lease = signal;
+				return fn(signal);
+			});
+		// While the stored record is read, a holder on another host takes the lease over (as it would
+		// once this process stalled past the expiry), and the renewal sees it.
+		const read = store.read.bind(store);
+		store.read = async () => {
+			const data = await read();
+			if (lease && !lease.aborted) {
+				const db = new (sqlite().DatabaseSync)(store.file);
+				db.prepare("UPDATE leases SET host = 'other-host', nonce = 'theirs', pid = 1 WHERE name = ?").run(
+					"refresh:acct-a",
+				);
+				db.close();
+				await once(lease, "abort");
+			}
+			return data;
+		};
+		let called = false;
+		await expect(
+			refreshSingleFlight(store, "acct-a", "access-acct-a-1", async () => {
+				called = true;
+				return fresh(6);
+			}),
+		).rejects.toMatchObject({ name: "StoreLockCompromisedError", code: "E_STORE_LOCK_COMPROMISED" });
+		expect(called).toBe(false);
+		expect((await read()).accounts[0]?.credentials.refresh).toBe("refresh-acct-a-1");
+	});
+
+	it("a lease lost during the call: the rotated tokens are still saved (the only live ones)", async () => {
+		const store = new AccountStore({ home: await tempHome(), leaseTtlMs: 150 });
+		await store.update((d) => void d.accounts.push(account("acct-a")));
+		let lease: AbortSignal | undefined;
+		const lock = store.withAccountLock.bind(store);
+		store.withAccountLock = (id, fn) =>
+			lock(id, (signal) => {
+				lease = signal;
+				return fn(signal);
+			});
+		await expect(
+			refreshSingleFlight(store, "acct-a", "access-acct-a-1", async () => {
+				const db = new (sqlite().DatabaseSync)(store.file);
+				db.prepare("UPDATE leases SET host = 'other-host', nonce = 'theirs', pid = 1 WHERE name = ?").run(
+					"refresh:acct-a",
+				);
+				db.close();
+				await once(lease!, "abort");
+				return fresh(7);
+			}),
+		).rejects.toMatchObject({ name: "StoreLockCompromisedError" });
+		expect((await store.read()).accounts[0]?.credentials).toEqual(fresh(7));
+	});
+
+	it("a new login stored meanwhile wins over the rotated tokens; a removed account is an error", async () => {
+		const store = await seeded();
+		const login = { access: "login-access", refresh: "login-refresh", expiresAt: 3e12 };
+		const outcome = await refreshSingleFlight(store, "acct-b", "access-acct-b-1", async () => {
+			await store.update((d) => {
+				d.accounts[1]!.credentials = login;
+			});
+			return fresh(8);
+		});
+		expect(outcome).toEqual({ credentials: login, adopted: true });
+		await expect(
+			refreshSingleFlight(store, "acct-b", "login-access", async () => {
+				await store.update((d) => {
+					d.accounts.splice(1, 1);
+				});
+				return fresh(9);
+			}),
+		).rejects.toMatchObject({ name: "StoreAccountMissingError", accountId: "acct-b" });
+	});
+
+	it("a refused write still returns the rotated tokens, with the reason and the side file", async () => {
+		const store = await seeded();
+		store.saveRotation = async () => ({
+			saved: false,
+			reason: "E_STORE_WRITE SQLITE_FULL",
+			sideFile: "/tmp/side.json",
+		});
+		await expect(
+			refreshSingleFlight(store, "acct-b", "access-acct-b-1", async () => fresh(10)),
+		).resolves.toStrictEqual({
+			credentials: fresh(10),
+			adopted: false,
+			notSaved: "E_STORE_WRITE SQLITE_FULL",
+			sideFile: "/tmp/side.json",
+		});
+		store.saveRotation = async () => ({ saved: false, reason: "E_STORE_WRITE SQLITE_IOERR" });
+		await expect(
+			refreshSingleFlight(store, "acct-b", "access-acct-b-1", async () => fresh(11)),
+		).resolves.toStrictEqual({
+			credentials: fresh(11),
+			adopted: false,
+			notSaved: "E_STORE_WRITE SQLITE_IOERR",
+		});
 	});
 });
