@@ -12,7 +12,7 @@ import type { FailoverEvent, Supervisor, SupervisorEvents } from "../supervisor/
 import type { CommandUI, SessionView } from "./command-env.ts";
 import { footerText } from "./footer.ts";
 import { poolView, quotaFields, renderStatusTable } from "./status-table.ts";
-import { storeTitle } from "./store-title.ts";
+import { storeView } from "./store-title.ts";
 
 export const STATUS_WIDGET_KEY = "pi-dispatch-status";
 
@@ -116,7 +116,7 @@ export class SessionWatch implements SessionView {
 			accounts: this.supervisor.accounts(),
 			session: this.#sessionAccounts(),
 			now,
-			file: storeTitle(this.supervisor),
+			...storeView(this.supervisor),
 			credits: this.supervisor.creditsPolicy(),
 			...poolView(this.supervisor),
 			...(this.#quota ? quotaFields(this.#quota.view, now) : {}),

@@ -10,8 +10,9 @@ import { type QuotaView, runwayLines } from "../quota/quota-view.ts";
 import type { Runway } from "../quota/runway.ts";
 import type { CreditsPolicy } from "../store/account-record.ts";
 import type { AccountView, Supervisor } from "../supervisor/supervisor.ts";
+import { MODEL_NOT_ON_PLAN } from "../usage/upstream-failure.ts";
 import { isOnCredits, type LimitUsage, type UsageSnapshot, type UsageWindow } from "../usage/usage-snapshot.ts";
-import { accountStanding, type SessionAccounts, stateText } from "./account-state.ts";
+import { accountStanding, type SessionAccounts, standingText, stateText } from "./account-state.ts";
 import { formatDuration, formatPercent, renderTable, safeOneLine } from "./text-format.ts";
 
 export const STATUS_WIDTH = 80;
@@ -41,6 +42,8 @@ export interface StatusTableInput {
 	footer?: readonly string[];
 	/** The pool's runway, for `--json`. */
 	runway?: Runway;
+	/** A line under the title about the store itself (unreachable since …). */
+	storeNote?: string;
 	/** Default 80. */
 	width?: number;
 }
@@ -68,11 +71,11 @@ export function renderStatusTable(input: StatusTableInput): string[] {
 		]);
 		const health = healthNote(view, now);
 		const limits = (usage?.limits ?? []).map((limit) => limitNote(limit, snapshot.limitCooldowns?.[limit.id], now));
-		notes.set(rows.length - 1, [...limits, ...(health ? [health] : [])]);
+		notes.set(rows.length - 1, [...refusalNotes(view, input, now), ...limits, ...(health ? [health] : [])]);
 	}
 	const lines = fitTable(HEADER, rows, width);
 	// Health notes go under their account, cut to the width; they do not widen the columns.
-	const out = [title, lines[0]!];
+	const out = [title, ...(input.storeNote ? [clip(input.storeNote, width)] : []), lines[0]!];
 	for (const [i, line] of lines.slice(1).entries()) {
 		out.push(line);
 		for (const note of notes.get(i) ?? []) out.push(clip(`  └ ${note}`, width));
@@ -97,10 +100,13 @@ function shortState(view: AccountView, input: StatusTableInput, now: number): st
 			return standing.until !== undefined ? `cooling → ${formatLocalTime(standing.until, now)}` : "cooling down";
 		case "login-not-saved":
 			return "login not saved";
+		case "refused":
+			return standing.reason;
 		case "down":
 			return "down";
 		default:
-			return stateText(view, input.session, now);
+			// Models the plan refused go on a └ line (refusalNotes), not in the cell.
+			return standingText(standing, now);
 	}
 }
 
@@ -124,6 +130,7 @@ export function statusJson(input: StatusTableInput): unknown {
 	const { now } = input;
 	return {
 		file: input.file,
+		...(input.storeNote ? { store: input.storeNote } : {}),
 		now: new Date(now).toISOString(),
 		credits: input.credits ?? "last-resort",
 		runway: input.runway ? runwayJson(input.runway) : null,
@@ -224,6 +231,14 @@ function creditsBalance(usage: UsageSnapshot | undefined): string {
 }
 
 /** Restarts and the last error, with its age (an old one next to fresh successes reads as history). */
+/** A refusal's re-check time and the models the plan refused: too long for the STATE cell. */
+function refusalNotes(view: AccountView, input: StatusTableInput, now: number): string[] {
+	const standing = accountStanding(view, input.session, now);
+	const notes = standing.kind === "refused" && standing.until !== undefined ? [standingText(standing, now)] : [];
+	if (view.refusedModels?.length) notes.push(`${MODEL_NOT_ON_PLAN}: ${view.refusedModels.join(", ")}`);
+	return notes;
+}
+
 function healthNote(view: AccountView, now: number): string | undefined {
 	const { snapshot } = view;
 	const parts: string[] = [];

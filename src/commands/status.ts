@@ -13,7 +13,7 @@ import type { DispatchCommand } from "./command-env.ts";
 import { CommandUsageError } from "./command-errors.ts";
 import { STATUS_WIDGET_KEY } from "./session-watch.ts";
 import { burnText, poolView, quotaFields, renderStatusTable, type StatusTableInput } from "./status-table.ts";
-import { storeTitle } from "./store-title.ts";
+import { storeView } from "./store-title.ts";
 
 const DAY = 24 * 60 * 60_000;
 const HISTORY_DAYS = 7;
@@ -88,7 +88,7 @@ export async function statusInput(
 		accounts,
 		session: { ...(activeId ? { activeId } : {}), ...(pinnedId ? { pinnedId } : {}) },
 		now: at,
-		file: storeTitle(supervisor),
+		...storeView(supervisor),
 		credits: supervisor.creditsPolicy(),
 		...poolView(supervisor),
 		...quotaFields(quota, at),

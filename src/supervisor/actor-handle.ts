@@ -233,6 +233,27 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 	}
 
 	/** A stream on this account began (the supervisor's own count: it survives an actor crash). */
+	/**
+	 * Resolves once the actor's report follows the last store state it was handed (its own word on
+	 * a cooldown then counts, see withUnseenStoreCooldown), or after `timeoutMs`.
+	 */
+	caughtUp(timeoutMs: number): Promise<void> {
+		const done = () => !this.#report || (this.#report.storeSeq ?? this.#storeSeq) >= this.#storeSeq;
+		if (done()) return Promise.resolve();
+		return new Promise((resolve) => {
+			const finish = () => {
+				clearTimeout(timer);
+				this.off("snapshot", check);
+				resolve();
+			};
+			const check = () => {
+				if (done()) finish();
+			};
+			const timer = setTimeout(finish, timeoutMs);
+			this.on("snapshot", check);
+		});
+	}
+
 	streamStarted(): void {
 		this.#inFlight++;
 		this.#timers.touch();

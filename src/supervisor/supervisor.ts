@@ -233,6 +233,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 		const usage = actor.snapshot.usage;
 		if (usage && usage.observedAt >= asked && !isUsageExhausted(usage)) this.#localCooldowns.delete(accountId);
 		await this.flushLearnt();
+		// A store change that crossed the answer (this very write, read back) must reach the actor first.
+		await actor.caughtUp(Math.max(0, asked + timeoutMs - Date.now()));
 		return this.accounts().find((a) => a.id === accountId);
 	}
 

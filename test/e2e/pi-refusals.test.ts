@@ -41,8 +41,11 @@ describe.concurrent("pi -p and account-level refusals", () => {
 		expect(toAlpha).toHaveLength(1);
 
 		const status = await runPrint(world, "/dispatch-status");
-		const alpha = status.stdout.split("\n").find((line) => line.startsWith("alpha "));
-		expect(alpha).toMatch(/workspace deactivated \(checked again (\w{3} )?\d\d:\d\d\)/);
+		const lines = status.stdout.split("\n");
+		const alpha = lines.findIndex((line) => line.startsWith("alpha "));
+		expect(lines[alpha]).toContain("workspace deactivated");
+		// The re-check time is on the └ line under the row (the STATE cell is kept short).
+		expect(lines[alpha + 1]).toMatch(/└ workspace deactivated \(checked again (\w{3} )?\d\d:\d\d\)/);
 	});
 
 	it("a model the plan refuses: served by another account; refused by all, one error naming each", async ({

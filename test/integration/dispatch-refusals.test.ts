@@ -47,9 +47,11 @@ function stateOf(h: Harness, label: string): string {
 		now: Date.now(),
 		file: "pool.db",
 	});
-	const row = lines.find((line) => line.startsWith(`${label} `));
-	if (!row) throw new Error(`no status row for ${label}`);
-	return row;
+	const at = lines.findIndex((line) => line.startsWith(`${label} `));
+	if (at < 0) throw new Error(`no status row for ${label}`);
+	// The row and its └ notes (a refusal's re-check time, refused models).
+	const end = lines.findIndex((line, i) => i > at && !line.startsWith("  └ "));
+	return lines.slice(at, end < 0 ? undefined : end).join("\n");
 }
 
 describe("account-level refusals move the request on", () => {
