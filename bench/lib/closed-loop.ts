@@ -6,7 +6,7 @@
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { AssistantMessageEvent } from "@earendil-works/pi-ai";
 import { timeStream, ttftOf } from "./measure.ts";
-import { round, Samples, type Summary } from "./stats.ts";
+import { round, Samples, type Summary, threadCpuMs } from "./stats.ts";
 
 export interface LoadResult {
 	concurrency: number;
@@ -15,6 +15,8 @@ export interface LoadResult {
 	/** Completed streams per second. */
 	throughput: number;
 	ttft: Summary;
+	/** Main-thread CPU per completed or failed stream, ms (`process.threadCpuUsage`). */
+	cpuPerStreamMs: number;
 	/** Main-thread event-loop delay while the load ran, ms. */
 	eventLoopDelay: { p50: number; p99: number; max: number };
 }
@@ -28,6 +30,7 @@ export async function closedLoop(
 	// 1 ms resolution: the 5 ms target needs finer sampling than the 10 ms default.
 	const delay = monitorEventLoopDelay({ resolution: 1 });
 	delay.enable();
+	const cpu0 = threadCpuMs();
 	const t0 = performance.now();
 	const deadline = t0 + durationMs;
 	await Promise.all(
@@ -40,6 +43,7 @@ export async function closedLoop(
 		}),
 	);
 	const elapsed = performance.now() - t0;
+	const cpu = threadCpuMs() - cpu0;
 	delay.disable();
 	const streams = samples.count + samples.errors;
 	return {
@@ -48,6 +52,7 @@ export async function closedLoop(
 		errors: samples.errors,
 		throughput: round((streams / elapsed) * 1000),
 		ttft: samples.summary(),
+		cpuPerStreamMs: round(cpu / Math.max(1, streams)),
 		eventLoopDelay: {
 			p50: round(delay.percentile(50) / 1e6),
 			p99: round(delay.percentile(99) / 1e6),

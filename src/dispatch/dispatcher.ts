@@ -52,12 +52,17 @@ interface RequestState {
 	stripAllReasoning: boolean;
 	/** Accounts that answered 403 without a reason: marked only once another account serves. */
 	forbidden: ActorHandle[];
+	/** What a failed attempt taught, held back while the request moves on (see `#later`). */
+	later: { share: (() => void)[]; tell: (() => void)[] };
+	laterTimer?: NodeJS.Timeout;
 }
 
 /** A 403 that another account then got past: the account sits out this long. */
 const FORBIDDEN_COOLDOWN_MS = 15 * 60_000;
 /** After a stream broke off mid-content, pi's retry of the turn goes elsewhere for this long. */
 const DEGRADED_MS = 45_000;
+/** A failed attempt's news waits at most this long for the next attempt's first content. */
+const LATER_MAX_MS = 250;
 
 export interface DispatcherOptions {
 	/** Replaces every Codex model's `baseUrl` (the `PI_DISPATCH_CODEX_BASE_URL` test hook). */
@@ -92,10 +97,44 @@ export class Dispatcher {
 	): AssistantMessageEventStream => {
 		const out = this.#client.createStream();
 		const routed = this.#options.baseUrl ? { ...model, baseUrl: this.#options.baseUrl } : model;
-		const request: RequestState = { model: routed, context, options, out, stripAllReasoning: false, forbidden: [] };
-		this.#run(request).catch((error: unknown) => this.#fail(request, `pi-dispatch: ${describeError(error)}`));
+		const request: RequestState = {
+			model: routed,
+			context,
+			options,
+			out,
+			stripAllReasoning: false,
+			forbidden: [],
+			later: { share: [], tell: [] },
+		};
+		this.#run(request)
+			.catch((error: unknown) => this.#fail(request, `pi-dispatch: ${describeError(error)}`))
+			.finally(() => this.#flushLater(request));
 		return out;
 	};
+
+	/**
+	 * What a failed attempt taught, beyond this process's routing (marked at once): the store write
+	 * other processes read, and the actor's message. Both run once the next attempt has its first
+	 * content, the request has ended, or after LATER_MAX_MS, whichever comes first, so that neither
+	 * competes with the failover for the main thread (they cost about as much as the naive
+	 * rotator's whole retry). Shares first, written at once: the pool has the cooldown before the
+	 * actor hears of it and could retract it.
+	 */
+	#later(request: RequestState, kind: "share" | "tell", work: () => void): void {
+		request.later[kind].push(work);
+		request.laterTimer ??= setTimeout(() => this.#flushLater(request), LATER_MAX_MS);
+	}
+
+	#flushLater(request: RequestState): void {
+		clearTimeout(request.laterTimer);
+		request.laterTimer = undefined;
+		const { share, tell } = request.later;
+		if (share.length > 0) {
+			for (const work of share.splice(0)) work();
+			void this.#supervisor.flushLearnt();
+		}
+		for (const work of tell.splice(0)) work();
+	}
 
 	async #run(request: RequestState): Promise<void> {
 		this.#supervisor = await this.#getSupervisor();
@@ -142,7 +181,8 @@ export class Dispatcher {
 				continue;
 			}
 			// Its cooldown just ended: one request in the pool probes it; another process got there first.
-			if (!(await this.#supervisor.claimProbe(choice.id))) continue;
+			const claimed = this.#supervisor.claimProbe(choice.id);
+			if (claimed !== true && !(await claimed)) continue;
 			let outcome: AttemptOutcome;
 			try {
 				outcome = await this.#supervisor.schedule(choice.id, () => this.#attempt(request, actor), signal);
@@ -200,7 +240,13 @@ export class Dispatcher {
 				}),
 			});
 			actor.streamStarted();
-			const result = await forwardEvents(inner, request.out, (event) => this.#brokeOff(event, actor.snapshot.label));
+			const result = await forwardEvents(
+				inner,
+				request.out,
+				(event) => this.#brokeOff(event, actor.snapshot.label),
+				// After pi got its first content event (this turn's microtasks), not before it.
+				() => request.laterTimer !== undefined && setImmediate(() => this.#flushLater(request)),
+			);
 			if (result.type === "forwarded") {
 				const message = result.final.type === "done" ? result.final.message : result.final.error;
 				if (message.responseId) this.#mintedBy.set(message.responseId, actor.accountId);
@@ -224,18 +270,27 @@ export class Dispatcher {
 					const guessed = failure.resetsAt === undefined;
 					const until = failure.resetsAt ?? now + this.#supervisor.actorConfig.fallbackCooldownMs;
 					const limit = modelLimitOf(observation.headers);
+					const reason = failure.code ?? "exhausted";
 					if (limit) this.#supervisor.learnLimitExhausted(actor.accountId, limit, until, request.model.id);
-					else this.#supervisor.learnExhausted(actor.accountId, until, failure.code ?? "exhausted", guessed);
+					else {
+						this.#supervisor.markExhausted(actor.accountId, until, guessed, reason);
+						this.#later(request, "share", () =>
+							this.#supervisor.learnExhausted(actor.accountId, until, reason, guessed),
+						);
+					}
 					if (!actorSawIt && !limit) {
-						actor.tell({ type: "exhausted", reason: failure.code ?? "exhausted", ...(guessed ? {} : { until }) });
+						this.#later(request, "tell", () =>
+							actor.tell({ type: "exhausted", reason, ...(guessed ? {} : { until }) }),
+						);
 					}
 					return { type: "failover", reason: "exhausted", until, detail };
 				}
 				case "account-refused": {
 					const until = failure.resetsAt ?? now + this.#supervisor.actorConfig.fallbackCooldownMs;
 					const reason = failure.reason ?? "refused";
-					this.#supervisor.learnExhausted(actor.accountId, until, reason);
-					if (!actorSawIt) actor.tell({ type: "exhausted", reason, until });
+					this.#supervisor.markExhausted(actor.accountId, until, false, reason);
+					this.#later(request, "share", () => this.#supervisor.learnExhausted(actor.accountId, until, reason));
+					if (!actorSawIt) this.#later(request, "tell", () => actor.tell({ type: "exhausted", reason, until }));
 					return { type: "failover", reason, until, detail };
 				}
 				case "forbidden":
@@ -278,31 +333,35 @@ export class Dispatcher {
 	#learn(actor: ActorHandle, seen: Observation, request: RequestState): void {
 		if (seen.status === undefined || !seen.headers) return;
 		const now = Date.now();
+		const failed = seen.status >= 400;
 		// pi-ai calls pi's own `onResponse` hook only for answers it reads itself.
-		if (seen.status >= 400)
-			void request.options?.onResponse?.({ status: seen.status, headers: seen.headers }, request.model);
-		actor.tell({
-			type: "observed",
-			observation: {
-				status: seen.status,
-				headers: rateLimitHeadersOnly(seen.headers),
-				...(seen.errorBody !== undefined ? { errorBody: seen.errorBody } : {}),
-				at: now,
-			},
-		});
-		if (seen.status < 400) this.#supervisor.noteServed(actor.accountId);
+		if (failed) void request.options?.onResponse?.({ status: seen.status, headers: seen.headers }, request.model);
+		const observation = {
+			status: seen.status,
+			headers: rateLimitHeadersOnly(seen.headers),
+			...(seen.errorBody !== undefined ? { errorBody: seen.errorBody } : {}),
+			at: now,
+		};
+		// A failed answer's attempt is about to move on: the actor hears of it afterwards.
+		if (failed) this.#later(request, "tell", () => actor.observe(observation));
+		else {
+			actor.observe(observation);
+			this.#supervisor.noteServed(actor.accountId);
+		}
 		const limit = activeLimitFromHeaders(seen.headers);
 		if (limit) this.#supervisor.learnModelLimit(actor.accountId, request.model.id, limit);
 		const usage = usageFromHeaders(seen.headers, now);
 		// A per-model limit's numbers are that limit's: the 429, if any, cools down the limit only.
 		if (isUsageExhausted(usage) && !usage?.activeLimit) {
-			const until = exhaustedUntil(usage);
-			this.#supervisor.learnExhausted(
-				actor.accountId,
-				until ?? now + this.#supervisor.actorConfig.fallbackCooldownMs,
-				"usage window full",
-				until === undefined,
-			);
+			const reset = exhaustedUntil(usage);
+			const until = reset ?? now + this.#supervisor.actorConfig.fallbackCooldownMs;
+			const guessed = reset === undefined;
+			const learn = () => this.#supervisor.learnExhausted(actor.accountId, until, "usage window full", guessed);
+			// Routed around here at once; shared once the failover has moved on.
+			if (failed) {
+				this.#supervisor.markExhausted(actor.accountId, until, guessed, "usage window full");
+				this.#later(request, "share", learn);
+			} else learn();
 		}
 	}
 

@@ -15,11 +15,14 @@ export async function forwardEvents(
 	inner: AssistantMessageEventStream,
 	out: AssistantMessageEventStream,
 	onErrorAfterContent: (event: Extract<AssistantMessageEvent, { type: "error" }>) => void,
+	/** Runs once the first content event has been handed to pi. */
+	onFlowing?: () => void,
 ): Promise<ForwardResult> {
 	let heldStart: AssistantMessageEvent | undefined;
 	let flowing = false;
 	for await (const event of inner) {
-		if (!flowing) {
+		const first = !flowing;
+		if (first) {
 			if (event.type === "start") {
 				heldStart = event;
 				continue;
@@ -30,6 +33,7 @@ export async function forwardEvents(
 		}
 		if (event.type === "error") onErrorAfterContent(event);
 		out.push(event);
+		if (first) onFlowing?.();
 		if (event.type === "done" || event.type === "error") return { type: "forwarded", final: event };
 	}
 	throw new Error("Codex stream ended without a final event");

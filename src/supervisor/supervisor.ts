@@ -308,9 +308,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 	 * takes the pool's probe lease for it, so one request in one process probes it. False when
 	 * another process holds the lease (route elsewhere, or wait with `waitForProbe`).
 	 */
-	async claimProbe(accountId: string): Promise<boolean> {
+	claimProbe(accountId: string): boolean | Promise<boolean> {
 		const now = Date.now();
+		// Nearly always: no probe due, no store transaction and no await on the request's path.
 		if (!probeDue(this.#shared[accountId], now)) return true;
+		return this.#claimProbe(accountId, now);
+	}
+
+	async #claimProbe(accountId: string, now: number): Promise<boolean> {
 		const until = now + this.activation.probeLeaseMs;
 		// One probe in this process too: the requests after it wait for its outcome.
 		const granted =
