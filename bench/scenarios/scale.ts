@@ -1,7 +1,7 @@
 /**
  * 6. Scale: 1, 10 and 100 concurrent streams over 1, 4 and 16 accounts, dispatcher and pi-ai direct
- * side by side (direct spreads its clients over the same accounts round-robin): throughput, TTFT
- * p99, main-thread event-loop delay p99, errors. Each client is its own pi session, so sessions
+ * side by side, 1 s each in alternating slices (direct spreads its clients over the same accounts
+ * round-robin): throughput, main-thread CPU per stream, TTFT p99, event-loop delay p99, errors. Each client is its own pi session, so sessions
  * stick to accounts as they do in pi; the dispatcher's p-queue bounds (16 per account, 64 overall)
  * apply, direct has none. Then, in fresh processes (probes/actor-probe.ts): actor cold start
  * (supervisor start → each actor ready) and RSS per actor ((RSS with N actors − RSS before) / N),
@@ -9,7 +9,7 @@
  */
 import { sampleCount } from "../lib/args.ts";
 import { benchContext, directStream } from "../lib/client.ts";
-import { closedLoop, type LoadResult } from "../lib/closed-loop.ts";
+import { closedLoop, closedLoops, type LoadResult } from "../lib/closed-loop.ts";
 import { runActorProbe } from "../lib/probe.ts";
 import type { ProbeResult, WorkerKind } from "../lib/probe-protocol.ts";
 import { cpuWithin, describeCpu, type Row } from "../lib/report.ts";
@@ -62,7 +62,7 @@ export const scale: Scenario = {
 
 async function load({ upstream, options, log }: ScenarioContext, accounts: number): Promise<Combo[]> {
 	// --samples scales the load time: one "sample" is 10 ms of load per arm.
-	const durationMs = sampleCount(options, 50, 10) * 10;
+	const durationMs = sampleCount(options, 100, 10) * 10;
 	const tokens = await upstream.addAccounts(accountInits(`scale${accounts}`, accounts));
 	const rig = await startRig(upstream, tokens, { supervisor: { random: Math.random } });
 	const context = benchContext();
@@ -70,18 +70,18 @@ async function load({ upstream, options, log }: ScenarioContext, accounts: numbe
 	try {
 		for (const concurrency of CONCURRENCY) {
 			log(`scale: ${concurrency} streams over ${accounts} account(s)`);
-			const direct = () =>
-				closedLoop(concurrency, durationMs, (client) =>
-					directStream(rig.model, context, tokens[client % accounts]!.tokens.access),
-				);
-			const dispatcher = () =>
-				closedLoop(concurrency, durationMs, (client) => rig.stream(context, { sessionId: `client-${client}` }));
 			await closedLoop(concurrency, 50, (client) => rig.stream(context, { sessionId: `client-${client}` }));
-			// Alternate which arm goes first, so neither always runs on a warmer process.
-			const first = concurrency % 2 === 0;
-			const a = first ? await direct() : await dispatcher();
-			const b = first ? await dispatcher() : await direct();
-			combos.push({ accounts, concurrency, direct: first ? a : b, dispatcher: first ? b : a });
+			// Alternating slices (A B B A …), so that other load on the machine falls on both arms alike.
+			const { direct, dispatcher } = await closedLoops(
+				{
+					direct: (client) => directStream(rig.model, context, tokens[client % accounts]!.tokens.access),
+					dispatcher: (client) => rig.stream(context, { sessionId: `client-${client}` }),
+				},
+				concurrency,
+				durationMs,
+				concurrency >= 100 ? 4 : 10,
+			);
+			combos.push({ accounts, concurrency, direct, dispatcher });
 			await upstream.clearLog();
 		}
 	} finally {

@@ -126,6 +126,7 @@ export class Dispatcher {
 	}
 
 	#flushLater(request: RequestState): void {
+		if (request.laterTimer === undefined) return;
 		clearTimeout(request.laterTimer);
 		request.laterTimer = undefined;
 		const { share, tell } = request.later;
@@ -342,14 +343,17 @@ export class Dispatcher {
 			...(seen.errorBody !== undefined ? { errorBody: seen.errorBody } : {}),
 			at: now,
 		};
+		// Per model: the same headers may come for another model.
+		const limit = activeLimitFromHeaders(seen.headers);
+		if (limit) this.#supervisor.learnModelLimit(actor.accountId, request.model.id, limit);
 		// A failed answer's attempt is about to move on: the actor hears of it afterwards.
 		if (failed) this.#later(request, "tell", () => actor.observe(observation));
 		else {
-			actor.observe(observation);
+			const news = actor.observe(observation);
 			this.#supervisor.noteServed(actor.accountId);
+			// The same usage as the last answer's: what it shows was learnt then.
+			if (!news) return;
 		}
-		const limit = activeLimitFromHeaders(seen.headers);
-		if (limit) this.#supervisor.learnModelLimit(actor.accountId, request.model.id, limit);
 		const usage = usageFromHeaders(seen.headers, now);
 		// A per-model limit's numbers are that limit's: the 429, if any, cools down the limit only.
 		if (isUsageExhausted(usage) && !usage?.activeLimit) {

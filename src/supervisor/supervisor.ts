@@ -207,14 +207,21 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 		const limit = this.#limits.limitOf(model);
 		const probing = this.#probingElsewhere(now);
 		if (probing.length > 0) exclude = new Set([...exclude, ...probing]);
-		const candidates: Candidate[] = this.accounts().map((a) => ({
-			id: a.id,
-			label: a.label,
-			state: a.snapshot.state,
-			...(a.snapshot.cooldownUntil !== undefined ? { cooldownUntil: a.snapshot.cooldownUntil } : {}),
-			...(a.snapshot.usage ? { usage: a.snapshot.usage } : {}),
-			...(a.snapshot.limitCooldowns ? { limitCooldowns: a.snapshot.limitCooldowns } : {}),
-		}));
+		// Straight from the actors: `accounts()` would also list every account's refused models.
+		const candidates: Candidate[] = [];
+		for (const [id, actor] of this.#actors) {
+			const record = this.#records.get(id);
+			if (!record) continue;
+			const snapshot = this.#withLocalCooldown(actor.snapshot);
+			candidates.push({
+				id,
+				label: record.label,
+				state: snapshot.state,
+				...(snapshot.cooldownUntil !== undefined ? { cooldownUntil: snapshot.cooldownUntil } : {}),
+				...(snapshot.usage ? { usage: snapshot.usage } : {}),
+				...(snapshot.limitCooldowns ? { limitCooldowns: snapshot.limitCooldowns } : {}),
+			});
+		}
 		const pinned = sessionKey ? this.#pins.get(sessionKey) : undefined;
 		const sticky = sessionKey ? this.#sticky.get(sessionKey) : undefined;
 		const choice = chooseAccount({
