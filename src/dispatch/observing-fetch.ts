@@ -34,6 +34,8 @@ export interface ObservingFetchOptions {
 	onResponse(observation: Observation): void;
 	/** Statuses to cut short with an UpstreamAnswerError; others reach pi-ai as they came. */
 	cut(status: number): boolean;
+	/** Runs as soon as the status line of an answer to cut is known, before its body is read. */
+	onCut?(status: number): void;
 	inner?: FetchFunction;
 }
 
@@ -53,6 +55,7 @@ export function observingFetch(observation: Observation, options: ObservingFetch
 			options.onResponse(observation);
 			return watchingFailures(response, observation);
 		}
+		if (options.cut(response.status)) options.onCut?.(response.status);
 		const text = await response.text();
 		observation.errorBody = text;
 		options.onResponse(observation);
