@@ -3,7 +3,9 @@
  * - `loop`: the 1-stream closed loop (one session, sticky; `--accounts N`), which is also the
  *   healthy path: `direct` (pi-ai) or `dispatcher`;
  * - `failover`: the unknown failover (first account answers 429 usage_limit_reached):
- *   `direct` (pi-ai to the healthy account), `naive` (naive/rotator.ts) or `dispatcher`.
+ *   `direct` (pi-ai to the healthy account), `naive` (naive/rotator.ts) or `dispatcher`;
+ * - `timeline`: no profile; the unknown failover's phases, naive and dispatcher interleaved
+ *   (lib/failover-timeline.ts), `--requests` rounds.
  * Prints wall time and main-thread CPU per request, then the profile's areas and top functions
  * (self and inclusive ms); the .cpuprofile goes to `--out-dir` (default: the temp folder) for DevTools.
  */
@@ -14,6 +16,7 @@ import { streamSimpleOpenAICodexResponses } from "@earendil-works/pi-ai/compat";
 import { actorWorkerBuild } from "./lib/actor-build.ts";
 import { benchContext, directStream } from "./lib/client.ts";
 import { profiled, summarizeProfile } from "./lib/cpu-profile.ts";
+import { failoverTimeline, PHASES } from "./lib/failover-timeline.ts";
 import { timeStream } from "./lib/measure.ts";
 import { accountInits, startRig } from "./lib/rig.ts";
 import { FRESH_USAGE_LIMIT, unknownFailoverKit } from "./lib/unknown-failover.ts";
@@ -72,8 +75,20 @@ if (values.path === "loop") {
 						await kit.settle();
 					};
 	close = () => kit.close();
+} else if (values.path === "timeline") {
+	const kit = await unknownFailoverKit(upstream, "prof", 10);
+	const medians = await failoverTimeline(upstream, kit, requests);
+	process.stdout.write(
+		`unknown failover, ${requests} rounds, medians in ms:\n${PHASES.map(
+			(phase, i) =>
+				`${phase.padEnd(18)} naive ${medians.naive[i]!.toFixed(3).padStart(7)}   dispatcher ${medians.dispatcher[i]!.toFixed(3).padStart(7)}`,
+		).join("\n")}\n`,
+	);
+	await kit.close();
+	await upstream.close();
+	process.exit(0);
 } else {
-	throw new Error(`--path loop|failover, not ${values.path}`);
+	throw new Error(`--path loop|failover|timeline, not ${values.path}`);
 }
 
 try {
