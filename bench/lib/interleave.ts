@@ -1,5 +1,5 @@
 /** Runs several measured arms side by side: one sample of each per round, in a rotating order. */
-import { Samples } from "./stats.ts";
+import { Samples, threadCpuMs } from "./stats.ts";
 
 /** Resolves to the sample in ms, or to why the sample failed (counted as an error). */
 export type Arm = () => Promise<number | string>;
@@ -13,6 +13,7 @@ export interface InterleaveOptions {
 }
 
 /**
+ * Each sample's main-thread CPU time is recorded beside its value (`Summary.cpuMs`).
  * A B C, B C A, C A B, …: each arm sits in each position equally often, so slow drift (thermal,
  * other load, GC pressure) and order effects fall on every arm alike instead of on one.
  */
@@ -26,8 +27,11 @@ export async function interleave<K extends string>(
 		const offset = ((round % names.length) + names.length) % names.length;
 		for (let i = 0; i < names.length; i++) {
 			const name = names[(i + offset) % names.length]!;
+			const cpu0 = threadCpuMs();
 			const value = await arms[name]();
+			const cpu = threadCpuMs() - cpu0;
 			if (round >= 0) {
+				samples[name].recordCpu(cpu);
 				if (typeof value === "string") samples[name].fail(value);
 				else samples[name].record(value);
 			}

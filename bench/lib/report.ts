@@ -9,6 +9,8 @@ export interface Row {
 	p99?: number;
 	value?: number;
 	unit?: string;
+	/** Main-thread CPU per request, ms (`process.threadCpuUsage`), beside the time. */
+	cpu?: number;
 	/** Side by side with the baseline measured in the same run: differences and ratio. */
 	delta?: string;
 	target?: string;
@@ -46,8 +48,19 @@ export function describeComparison(c: Comparison, against = "baseline"): string 
 	return `${signed(c.deltaP50)} p50 / ${signed(c.deltaP99)} p99 ms (×${c.ratioP50.toFixed(2)} ${against})`;
 }
 
-export function signed(value: number): string {
-	return `${value >= 0 ? "+" : ""}${value.toFixed(2)}`;
+/** Main-thread CPU per request against the reference's: `CPU +8 % vs direct`. */
+export function describeCpu(measured: number | undefined, reference: number | undefined, against = "direct"): string {
+	if (measured === undefined || reference === undefined || reference <= 0) return "";
+	return `CPU ${signed(((measured - reference) / reference) * 100, 0)} % vs ${against} (${reference.toFixed(2)} ms)`;
+}
+
+/** Within `slack` (0.1 = 10 %) of the reference's CPU per request. */
+export function cpuWithin(measured: number | undefined, reference: number | undefined, slack = 0.1): boolean {
+	return measured !== undefined && reference !== undefined && measured <= reference * (1 + slack);
+}
+
+export function signed(value: number, digits = 2): string {
+	return `${value >= 0 ? "+" : ""}${value.toFixed(digits)}`;
 }
 
 function round3(value: number): number {

@@ -55,12 +55,20 @@ export async function startRig(upstream: Upstream, accounts: AccountTokens[], op
 	// Poll every account's usage now (activating its actor) and let the answers reach the store,
 	// which the supervisor then reloads: a burst of work that would land on the first samples.
 	// Measure the steady state.
-	await supervisor.refreshUsage();
-	await waitUntil(
-		() => supervisor.accounts().every((view) => view.snapshot.usage || view.snapshot.lastError),
-		"the actors' start-up usage polls",
-		15_000,
-	);
+	try {
+		await supervisor.refreshUsage();
+		// 16 actors start in 20 s or more on two cores loaded by other work.
+		await waitUntil(
+			() => supervisor.accounts().every((view) => view.snapshot.usage || view.snapshot.lastError),
+			"the actors' start-up usage polls",
+			60_000,
+		);
+	} catch (error) {
+		// Not left running into the next scenario.
+		await runtime.stop();
+		await rm(home, { recursive: true, force: true });
+		throw error;
+	}
 	await sleep(options.settleMs ?? 300);
 	const model = benchModel(upstream.baseUrl);
 	return {

@@ -12,6 +12,8 @@ export interface Summary {
 	p90: number;
 	p99: number;
 	max: number;
+	/** Main-thread CPU per sample, ms (mean; `process.threadCpuUsage`), when measured. */
+	cpuMs?: number;
 	/** Only when some samples failed. */
 	errors?: number;
 	errorExamples?: string[];
@@ -19,12 +21,20 @@ export interface Summary {
 
 export class Samples {
 	readonly #values: number[] = [];
+	#cpuMs = 0;
+	#cpuSamples = 0;
 	errors = 0;
 	/** The first few error descriptions, for results/latest.json. */
 	readonly errorExamples: string[] = [];
 
 	record(value: number): void {
 		this.#values.push(value);
+	}
+
+	/** The main thread's CPU time spent on one sample (successful or not), ms. */
+	recordCpu(ms: number): void {
+		this.#cpuMs += ms;
+		this.#cpuSamples++;
 	}
 
 	fail(reason: string): void {
@@ -37,7 +47,8 @@ export class Samples {
 	}
 
 	summary(): Summary {
-		const summary = summarize(this.#values);
+		const values = summarize(this.#values);
+		const summary = this.#cpuSamples > 0 ? { ...values, cpuMs: round(this.#cpuMs / this.#cpuSamples) } : values;
 		return this.errors === 0 ? summary : { ...summary, errors: this.errors, errorExamples: this.errorExamples };
 	}
 }
@@ -65,6 +76,12 @@ export function percentile(sorted: readonly number[], p: number): number {
 	if (sorted.length === 0) return NaN;
 	const rank = Math.ceil((p / 100) * sorted.length);
 	return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
+}
+
+/** CPU time this thread has spent so far, ms (the main thread's own, not the actors'). */
+export function threadCpuMs(): number {
+	const { user, system } = process.threadCpuUsage();
+	return (user + system) / 1000;
 }
 
 /** Three decimals: microseconds are the finest unit worth printing. */

@@ -1,10 +1,10 @@
 /**
- * Prints the result rows as one aligned table (scenario | samples | p50 | p99 | Δ | target | met?),
+ * Prints the result rows as one aligned table (scenario | samples | p50 | p99 | main CPU/req | Δ | target | met?),
  * in the Markdown shape Biome formats, so it pastes into bench/README.md unchanged.
  */
 import type { Row } from "./report.ts";
 
-const HEADERS = ["scenario", "samples", "p50", "p99", "Δ vs baseline (same run)", "target", "met?"];
+const HEADERS = ["scenario", "samples", "p50", "p99", "main CPU/req", "Δ vs baseline (same run)", "target", "met?"];
 
 export function formatTable(rows: readonly Row[]): string {
 	const cells = rows.map((row) => [
@@ -12,6 +12,7 @@ export function formatTable(rows: readonly Row[]): string {
 		row.skipped ? "—" : String(row.samples),
 		row.skipped ? "skipped" : first(row),
 		row.skipped ? "" : row.p99 === undefined ? "" : ms(row.p99),
+		row.cpu === undefined ? "" : ms(row.cpu),
 		row.skipped ?? row.delta ?? "",
 		row.target ?? "",
 		row.met === undefined ? "" : row.met ? "yes" : "NO",

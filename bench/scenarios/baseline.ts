@@ -29,6 +29,7 @@ export const baseline: Scenario = {
 					samples: ttft.count,
 					p50: ttft.p50,
 					p99: ttft.p99,
+					...(ttft.cpuMs !== undefined ? { cpu: ttft.cpuMs } : {}),
 					delta: "(reference)",
 				},
 			],

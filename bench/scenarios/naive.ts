@@ -9,18 +9,13 @@
  * - 3, on a 429 rate_limit_exceeded with `retry-after: 0.05`: pi-ai honours it, 3 × 50 ms.
  * The dispatcher gets the same `maxRetries` from pi and overrides it to 0 per attempt.
  */
-import { streamSimpleOpenAICodexResponses } from "@earendil-works/pi-ai/compat";
 import type { Fault } from "../../test/fake-codex/index.ts";
 import { type BenchOptions, sampleCount, warmupCount } from "../lib/args.ts";
-import { benchContext } from "../lib/client.ts";
-import { type Arm, interleave } from "../lib/interleave.ts";
-import { timeStream, ttftOf } from "../lib/measure.ts";
-import { compare, describeComparison, type Row, signed } from "../lib/report.ts";
+import { interleave } from "../lib/interleave.ts";
+import { compare, describeComparison, describeCpu, type Row, signed } from "../lib/report.ts";
 import type { Scenario } from "../lib/scenario.ts";
 import type { Samples, Summary } from "../lib/stats.ts";
-import { FRESH_USAGE_LIMIT, type UnknownFailoverKit, unknownFailoverKit } from "../lib/unknown-failover.ts";
-import type { Upstream } from "../lib/upstream.ts";
-import { NaiveAccounts, naiveStreamWrapper } from "../naive/rotator.ts";
+import { type UnknownFailoverKit, unknownFailoverKit } from "../lib/unknown-failover.ts";
 
 const SLACK_MS = 2;
 const SHORT_RETRY_AFTER: Fault = { kind: "rate-limit", retryAfterSeconds: 0.05 };
@@ -35,19 +30,19 @@ export const naive: Scenario = {
 				{
 					direct: kit.direct,
 					rtt429: kit.rtt429,
-					naive: naiveArm(upstream, kit, {}, FRESH_USAGE_LIMIT),
+					naive: kit.naive(),
 					dispatcher: kit.dispatcher(),
 				},
 				{ rounds: sampleCount(options, 150, 5), warmup: warmupCount(options), after: settleAfterDispatcher },
 			);
 			const retryAfter = await interleave(
 				{
-					naive: naiveArm(upstream, kit, { maxRetries: 3 }, SHORT_RETRY_AFTER),
+					naive: kit.naive({ maxRetries: 3 }, SHORT_RETRY_AFTER),
 					dispatcher: kit.dispatcher({ maxRetries: 3 }, SHORT_RETRY_AFTER),
 				},
 				{ rounds: Math.min(sampleCount(options, 20, 3), 20), warmup: 1, after: settleAfterDispatcher },
 			);
-			const slow = options.quick ? undefined : await slowVariant(upstream, kit, options);
+			const slow = options.quick ? undefined : await slowVariant(kit, options);
 
 			const direct = main.direct.summary();
 			const rtt429 = main.rtt429.summary();
@@ -60,14 +55,23 @@ export const naive: Scenario = {
 					samples: s.count,
 					p50: s.p50,
 					p99: s.p99,
+					...(s.cpuMs !== undefined ? { cpu: s.cpuMs } : {}),
 					delta: `${describeComparison(added)}; ×${(s.p50 / dispatcher.p50).toFixed(2)} dispatcher`,
 					target: `Δp50 ≤ 429 RTT + ${SLACK_MS} ms (${budget.toFixed(2)} ms)`,
 					...(judged ? { met: added.deltaP50 <= budget } : {}),
 				};
 			};
+			const naiveUnset = main.naive.summary();
 			const rows: Row[] = [
-				line("naive, maxRetries unset (0): TTFT", main.naive.summary(), true),
-				line("dispatcher, same loop as naive: TTFT", dispatcher, true),
+				line("naive, maxRetries unset (0): TTFT", naiveUnset, true),
+				{
+					...line("dispatcher, same loop as naive: TTFT", dispatcher, true),
+					delta:
+						`×${(dispatcher.p50 / naiveUnset.p50).toFixed(2)} naive (${signed(dispatcher.p50 - naiveUnset.p50)} ms p50); ` +
+						`${describeComparison(compare(dispatcher, direct))}; ${describeCpu(dispatcher.cpuMs, naiveUnset.cpuMs, "naive")}`,
+					target: "p50 ≤ naive p50 (same loop)",
+					met: dispatcher.p50 <= naiveUnset.p50,
+				},
 				line("naive, maxRetries 3, retry-after 0.05 s: TTFT", retryAfter.naive.summary(), true),
 				line("dispatcher, maxRetries 3, retry-after 0.05 s: TTFT", retryAfter.dispatcher.summary(), true),
 			];
@@ -108,10 +112,10 @@ export const naive: Scenario = {
 };
 
 /** pi-ai's backoff without retry-after is 1 s, 2 s, 4 s: two samples already take ~15 s. */
-function slowVariant(upstream: Upstream, kit: UnknownFailoverKit, options: BenchOptions) {
+function slowVariant(kit: UnknownFailoverKit, options: BenchOptions) {
 	return interleave(
 		{
-			naive: naiveArm(upstream, kit, { maxRetries: 3 }, FRESH_USAGE_LIMIT),
+			naive: kit.naive({ maxRetries: 3 }),
 			dispatcher: kit.dispatcher({ maxRetries: 3 }),
 		},
 		{
@@ -120,29 +124,4 @@ function slowVariant(upstream: Upstream, kit: UnknownFailoverKit, options: Bench
 			after: (arm) => (arm === "dispatcher" ? kit.settle() : Promise.resolve()),
 		},
 	);
-}
-
-/** One naive request over [A, B] with fresh rotator state; A's fault armed for every attempt pi-ai makes. */
-function naiveArm(upstream: Upstream, kit: UnknownFailoverKit, options: { maxRetries?: number }, fault: Fault): Arm {
-	const context = benchContext();
-	const attemptsOnA = 1 + (options.maxRetries ?? 0);
-	return async () => {
-		const before = await upstream.hits(kit.exhausted.accountId);
-		await upstream.setFault(kit.exhausted.accountId, fault, attemptsOnA);
-		const accounts = new NaiveAccounts(
-			[
-				{ id: kit.exhausted.accountId, access: kit.exhausted.tokens.access },
-				{ id: kit.healthy.accountId, access: kit.healthy.tokens.access },
-			],
-			() => 0,
-		);
-		const stream = naiveStreamWrapper(accounts, streamSimpleOpenAICodexResponses);
-		const timing = await timeStream(() => stream(kit.rig.model, context, { transport: "sse", ...options }));
-		await upstream.clearFault(kit.exhausted.accountId);
-		const after = await upstream.hits(kit.exhausted.accountId);
-		if (after.faulted - before.faulted !== attemptsOnA) {
-			return `naive: ${after.faulted - before.faulted} of ${attemptsOnA} attempts reached ${kit.exhausted.accountId}`;
-		}
-		return ttftOf(timing);
-	};
 }

@@ -114,6 +114,7 @@ function report({ arms, sseFallbacks }: HealthyArms, failover: FailoverArms) {
 		samples: summary.count,
 		p50: summary.p50,
 		p99: summary.p99,
+		...(summary.cpuMs !== undefined ? { cpu: summary.cpuMs } : {}),
 		delta,
 	});
 	const vs = (a: Summary, b: Summary, against: string) => describeComparison(compare(a, b), against);

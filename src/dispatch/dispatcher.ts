@@ -42,7 +42,14 @@ type ErrorEvent = Extract<AssistantMessageEvent, { type: "error" }>;
 
 type AttemptOutcome =
 	| { type: "served" }
-	| { type: "failover"; reason: string; until?: number; detail?: string }
+	| {
+			type: "failover";
+			reason: string;
+			until?: number;
+			detail?: string;
+			/** Released at a 429's status line: the outcome once its answer is read and classified. */
+			settled?: Promise<AttemptOutcome>;
+	  }
 	| { type: "final-error"; event: ErrorEvent };
 
 interface RequestState {
@@ -53,12 +60,17 @@ interface RequestState {
 	stripAllReasoning: boolean;
 	/** Accounts that answered 403 without a reason: marked only once another account serves. */
 	forbidden: ActorHandle[];
+	/** What a failed attempt taught, held back while the request moves on (see `#later`). */
+	later: { share: (() => void)[]; tell: (() => void)[] };
+	laterTimer?: NodeJS.Timeout;
 }
 
 /** A 403 that another account then got past: the account sits out this long. */
 const FORBIDDEN_COOLDOWN_MS = 15 * 60_000;
 /** After a stream broke off mid-content, pi's retry of the turn goes elsewhere for this long. */
 const DEGRADED_MS = 45_000;
+/** A failed attempt's news waits at most this long for the next attempt's first content. */
+const LATER_MAX_MS = 250;
 
 export interface DispatcherOptions {
 	/** Replaces every Codex model's `baseUrl` (the `PI_DISPATCH_CODEX_BASE_URL` test hook). */
@@ -93,10 +105,45 @@ export class Dispatcher {
 	): AssistantMessageEventStream => {
 		const out = this.#client.createStream();
 		const routed = this.#options.baseUrl ? { ...model, baseUrl: this.#options.baseUrl } : model;
-		const request: RequestState = { model: routed, context, options, out, stripAllReasoning: false, forbidden: [] };
-		this.#run(request).catch((error: unknown) => this.#fail(request, `pi-dispatch: ${describeError(error)}`));
+		const request: RequestState = {
+			model: routed,
+			context,
+			options,
+			out,
+			stripAllReasoning: false,
+			forbidden: [],
+			later: { share: [], tell: [] },
+		};
+		this.#run(request)
+			.catch((error: unknown) => this.#fail(request, `pi-dispatch: ${describeError(error)}`))
+			.finally(() => this.#flushLater(request));
 		return out;
 	};
+
+	/**
+	 * What a failed attempt taught, beyond this process's routing (marked at once): the store write
+	 * other processes read, and the actor's message. Both run once the next attempt has shown its
+	 * first token, the request has ended, or after LATER_MAX_MS, whichever comes first, so that neither
+	 * competes with the failover for the main thread (they cost about as much as the naive
+	 * rotator's whole retry). Shares first, written at once: the pool has the cooldown before the
+	 * actor hears of it and could retract it.
+	 */
+	#later(request: RequestState, kind: "share" | "tell", work: () => void): void {
+		request.later[kind].push(work);
+		request.laterTimer ??= setTimeout(() => this.#flushLater(request), LATER_MAX_MS);
+	}
+
+	#flushLater(request: RequestState): void {
+		if (request.laterTimer === undefined) return;
+		clearTimeout(request.laterTimer);
+		request.laterTimer = undefined;
+		const { share, tell } = request.later;
+		if (share.length > 0) {
+			for (const work of share.splice(0)) work();
+			void this.#supervisor.flushLearnt();
+		}
+		for (const work of tell.splice(0)) work();
+	}
 
 	async #run(request: RequestState): Promise<void> {
 		this.#supervisor = await this.#getSupervisor();
@@ -112,20 +159,27 @@ export class Dispatcher {
 		const avoided = this.#supervisor.degradedAccounts().filter((id) => !tried.has(id));
 		for (const id of avoided) tried.add(id);
 		const waitedFor = new Set<string>();
-		let pending: { from: ActorHandle; reason: string; until?: number } | undefined;
+		let pending: { from: ActorHandle; reason: string; until?: number; settled?: Promise<AttemptOutcome> } | undefined;
 		let lastDetail: string | undefined;
+		/** Attempts released at their status line, still being classified. */
+		const settling: Promise<unknown>[] = [];
 		for (;;) {
 			if (signal?.aborted) return this.#fail(request, "Request was aborted", "aborted");
 			const choice = this.#supervisor.choose(sessionKey, tried, request.model.id);
 			if (pending) {
 				const to = choice ? this.#supervisor.actor(choice.id)?.snapshot.label : undefined;
-				this.#supervisor.emitFailover({
-					sessionKey,
-					from: { id: pending.from.accountId, label: pending.from.snapshot.label },
-					to: choice && to ? { id: choice.id, label: to } : undefined,
-					reason: pending.reason,
-					...(pending.until !== undefined ? { until: pending.until } : {}),
-				});
+				const { from, settled } = pending;
+				const emit = ({ reason, until }: { reason: string; until?: number | undefined }) =>
+					this.#supervisor.emitFailover({
+						sessionKey,
+						from: { id: from.accountId, label: from.snapshot.label },
+						to: choice && to ? { id: choice.id, label: to } : undefined,
+						reason,
+						...(until !== undefined ? { until } : {}),
+					});
+				const { reason } = pending;
+				if (settled) void settled.then((o) => emit(o.type === "failover" ? o : { reason }));
+				else emit(pending);
 				pending = undefined;
 			}
 			if (!choice) {
@@ -135,6 +189,7 @@ export class Dispatcher {
 				}
 				if (await this.#waitForRestartingActor(tried, waitedFor)) continue;
 				if (await this.#supervisor.waitForProbe(tried, signal)) continue;
+				await Promise.all(settling);
 				return this.#fail(request, this.#noAccountMessage(lastDetail, failures));
 			}
 			const actor = this.#supervisor.actor(choice.id);
@@ -143,7 +198,8 @@ export class Dispatcher {
 				continue;
 			}
 			// Its cooldown just ended: one request in the pool probes it; another process got there first.
-			if (!(await this.#supervisor.claimProbe(choice.id))) continue;
+			const claimed = this.#supervisor.claimProbe(choice.id);
+			if (claimed !== true && !(await claimed)) continue;
 			let outcome: AttemptOutcome;
 			try {
 				outcome = await this.#supervisor.schedule(choice.id, () => this.#attempt(request, actor), signal);
@@ -162,10 +218,21 @@ export class Dispatcher {
 			this.#supervisor.noteFailed(choice.id);
 			lastDetail = outcome.detail ?? lastDetail;
 			failures.set(choice.id, outcome.reason);
+			const id = choice.id;
+			if (outcome.settled) {
+				settling.push(
+					outcome.settled.then((settled) => {
+						if (settled.type !== "failover") return;
+						failures.set(id, settled.reason);
+						lastDetail = settled.detail ?? lastDetail;
+					}),
+				);
+			}
 			pending = {
 				from: actor,
 				reason: outcome.reason,
 				...(outcome.until !== undefined ? { until: outcome.until } : {}),
+				...(outcome.settled ? { settled: outcome.settled } : {}),
 			};
 		}
 	}
@@ -180,6 +247,12 @@ export class Dispatcher {
 		let refreshed = false;
 		for (;;) {
 			const observation: Observation = {};
+			// A 429 is another account's turn whatever its body says: the next attempt starts at its
+			// status line, while this one's answer is read and classified meanwhile.
+			let release!: () => void;
+			const released = new Promise<"released">((resolve) => {
+				release = () => resolve("released");
+			});
 			const context = withoutForeignReasoning(
 				request.context,
 				actor.accountId,
@@ -197,6 +270,7 @@ export class Dispatcher {
 					onResponse: (seen) => this.#learn(actor, seen, request),
 					// Answers another account (or a refresh) will handle end the attempt at once.
 					cut: cutsAttempt,
+					onCut: (status) => status === 429 && release(),
 					...(request.options?.fetch ? { inner: request.options.fetch } : {}),
 				}),
 				// WebSocket: the refusal's status, headers and body come in an event, not an answer.
@@ -206,7 +280,42 @@ export class Dispatcher {
 				},
 			});
 			actor.streamStarted();
-			const result = await forwardEvents(inner, request.out, (event) => this.#brokeOff(event, actor.snapshot.label));
+			const forwarding = forwardEvents(
+				inner,
+				request.out,
+				(event) => this.#brokeOff(event, actor.snapshot.label),
+				// After pi got its first token (this turn's microtasks), not before it.
+				() => request.laterTimer !== undefined && setImmediate(() => this.#flushLater(request)),
+			);
+			const result = await Promise.race([forwarding, released]);
+			if (result === "released") {
+				const settled = forwarding
+					.then((answer): AttemptOutcome => {
+						if (answer.type === "forwarded") {
+							// Never: a 429 is thrown at the fetch, before any event.
+							actor.streamEnded();
+							return { type: "served" };
+						}
+						const detail = answer.event.error.errorMessage ?? "unknown error";
+						actor.streamEnded(detail);
+						const failure = classifyAttempt(observation, detail, Date.now());
+						return (
+							this.#quotaFailure(request, actor, observation, failure, detail) ?? {
+								type: "failover",
+								reason: "failed",
+								detail,
+							}
+						);
+					})
+					.catch(
+						(error: unknown): AttemptOutcome => ({
+							type: "failover",
+							reason: "failed",
+							detail: describeError(error),
+						}),
+					);
+				return { type: "failover", reason: "exhausted", settled };
+			}
 			if (result.type === "forwarded") {
 				const message = result.final.type === "done" ? result.final.message : result.final.error;
 				if (message.responseId) this.#mintedBy.set(message.responseId, actor.accountId);
@@ -221,29 +330,10 @@ export class Dispatcher {
 			if (result.event.reason === "aborted" || request.options?.signal?.aborted) {
 				return { type: "final-error", event: result.event };
 			}
-			const now = Date.now();
-			const failure = classifyAttempt(observation, detail, now);
-			// An HTTP error answer reached the actor with its body (#learn); a stream's did not.
-			const actorSawIt = observation.status !== undefined && observation.status >= 400;
+			const failure = classifyAttempt(observation, detail, Date.now());
+			const quota = this.#quotaFailure(request, actor, observation, failure, detail);
+			if (quota) return quota;
 			switch (failure.kind) {
-				case "exhausted": {
-					const guessed = failure.resetsAt === undefined;
-					const until = failure.resetsAt ?? now + this.#supervisor.actorConfig.fallbackCooldownMs;
-					const limit = modelLimitOf(observation.headers);
-					if (limit) this.#supervisor.learnLimitExhausted(actor.accountId, limit, until, request.model.id);
-					else this.#supervisor.learnExhausted(actor.accountId, until, failure.code ?? "exhausted", guessed);
-					if (!actorSawIt && !limit) {
-						actor.tell({ type: "exhausted", reason: failure.code ?? "exhausted", ...(guessed ? {} : { until }) });
-					}
-					return { type: "failover", reason: "exhausted", until, detail };
-				}
-				case "account-refused": {
-					const until = failure.resetsAt ?? now + this.#supervisor.actorConfig.fallbackCooldownMs;
-					const reason = failure.reason ?? "refused";
-					this.#supervisor.learnExhausted(actor.accountId, until, reason);
-					if (!actorSawIt) actor.tell({ type: "exhausted", reason, until });
-					return { type: "failover", reason, until, detail };
-				}
 				case "forbidden":
 					request.forbidden.push(actor);
 					return { type: "failover", reason: "refused access (403)", detail };
@@ -276,6 +366,48 @@ export class Dispatcher {
 		}
 	}
 
+	/** The account's quota or access is spent: marked here at once, shared and told once the request moved on. */
+	#quotaFailure(
+		request: RequestState,
+		actor: ActorHandle,
+		observation: Observation,
+		failure: ClassifiedFailure,
+		detail: string,
+	): AttemptOutcome | undefined {
+		const now = Date.now();
+		// An HTTP error answer reached the actor with its body (#learn); a stream's did not.
+		const actorSawIt = observation.status !== undefined && observation.status >= 400;
+		const learn = (until: number, reason: string, guessed = false): void => {
+			// A 429's news is shared once the request has moved on (its actor hears of it then too).
+			if (observation.status !== 429) {
+				this.#supervisor.learnExhausted(actor.accountId, until, reason, guessed);
+				return;
+			}
+			this.#supervisor.markExhausted(actor.accountId, until, guessed, reason);
+			this.#later(request, "share", () => this.#supervisor.learnExhausted(actor.accountId, until, reason, guessed));
+		};
+		if (failure.kind === "exhausted") {
+			const guessed = failure.resetsAt === undefined;
+			const until = failure.resetsAt ?? now + this.#supervisor.actorConfig.fallbackCooldownMs;
+			const limit = modelLimitOf(observation.headers);
+			const reason = failure.code ?? "exhausted";
+			if (limit) this.#supervisor.learnLimitExhausted(actor.accountId, limit, until, request.model.id);
+			else learn(until, reason, guessed);
+			if (!actorSawIt && !limit) {
+				actor.tell({ type: "exhausted", reason, ...(guessed ? {} : { until }) });
+			}
+			return { type: "failover", reason: "exhausted", until, detail };
+		}
+		if (failure.kind === "account-refused") {
+			const until = failure.resetsAt ?? now + this.#supervisor.actorConfig.fallbackCooldownMs;
+			const reason = failure.reason ?? "refused";
+			learn(until, reason);
+			if (!actorSawIt) actor.tell({ type: "exhausted", reason, until });
+			return { type: "failover", reason, until, detail };
+		}
+		return undefined;
+	}
+
 	/**
 	 * Runs when an attempt's headers arrive, before its body streams: the actor learns the usage and
 	 * any failure, and a window the headers show as full is marked here at once, so concurrent
@@ -284,31 +416,40 @@ export class Dispatcher {
 	#learn(actor: ActorHandle, seen: Observation, request: RequestState): void {
 		if (seen.status === undefined || !seen.headers) return;
 		const now = Date.now();
+		const failed = seen.status >= 400;
 		// pi-ai calls pi's own `onResponse` hook only for answers it reads itself.
-		if (seen.status >= 400)
-			void request.options?.onResponse?.({ status: seen.status, headers: seen.headers }, request.model);
-		actor.tell({
-			type: "observed",
-			observation: {
-				status: seen.status,
-				headers: rateLimitHeadersOnly(seen.headers),
-				...(seen.errorBody !== undefined ? { errorBody: seen.errorBody } : {}),
-				at: now,
-			},
-		});
-		if (seen.status < 400) this.#supervisor.noteServed(actor.accountId);
+		if (failed) void request.options?.onResponse?.({ status: seen.status, headers: seen.headers }, request.model);
+		const observation = {
+			status: seen.status,
+			headers: rateLimitHeadersOnly(seen.headers),
+			...(seen.errorBody !== undefined ? { errorBody: seen.errorBody } : {}),
+			at: now,
+		};
+		// Per model: the same headers may come for another model.
 		const limit = activeLimitFromHeaders(seen.headers);
 		if (limit) this.#supervisor.learnModelLimit(actor.accountId, request.model.id, limit);
+		// A 429 moves the request on: the actor hears of it afterwards. Other answers are told at once,
+		// before what they lead to (a 401's token refresh).
+		if (seen.status === 429) this.#later(request, "tell", () => actor.observe(observation));
+		else if (failed) actor.observe(observation);
+		else {
+			const news = actor.observe(observation);
+			this.#supervisor.noteServed(actor.accountId);
+			// The same usage as the last answer's: what it shows was learnt then.
+			if (!news) return;
+		}
 		const usage = usageFromHeaders(seen.headers, now);
 		// A per-model limit's numbers are that limit's: the 429, if any, cools down the limit only.
 		if (isUsageExhausted(usage) && !usage?.activeLimit) {
-			const until = exhaustedUntil(usage);
-			this.#supervisor.learnExhausted(
-				actor.accountId,
-				until ?? now + this.#supervisor.actorConfig.fallbackCooldownMs,
-				"usage window full",
-				until === undefined,
-			);
+			const reset = exhaustedUntil(usage);
+			const until = reset ?? now + this.#supervisor.actorConfig.fallbackCooldownMs;
+			const guessed = reset === undefined;
+			const learn = () => this.#supervisor.learnExhausted(actor.accountId, until, "usage window full", guessed);
+			// Routed around here at once; shared once the failover has moved on.
+			if (seen.status === 429) {
+				this.#supervisor.markExhausted(actor.accountId, until, guessed, "usage window full");
+				this.#later(request, "share", learn);
+			} else learn();
 		}
 	}
 

@@ -15,9 +15,12 @@ export async function forwardEvents(
 	inner: AssistantMessageEventStream,
 	out: AssistantMessageEventStream,
 	onErrorAfterContent: (event: Extract<AssistantMessageEvent, { type: "error" }>) => void,
+	/** Runs once the first delta (text, thinking or tool call: what pi shows) has been handed to pi. */
+	onFirstDelta?: () => void,
 ): Promise<ForwardResult> {
 	let heldStart: AssistantMessageEvent | undefined;
 	let flowing = false;
+	let delta = false;
 	for await (const event of inner) {
 		if (!flowing) {
 			if (event.type === "start") {
@@ -30,6 +33,10 @@ export async function forwardEvents(
 		}
 		if (event.type === "error") onErrorAfterContent(event);
 		out.push(event);
+		if (!delta && event.type.endsWith("_delta")) {
+			delta = true;
+			onFirstDelta?.();
+		}
 		if (event.type === "done" || event.type === "error") return { type: "forwarded", final: event };
 	}
 	throw new Error("Codex stream ended without a final event");

@@ -34,6 +34,8 @@ export interface ObservingFetchOptions {
 	onResponse(observation: Observation): void;
 	/** Statuses to cut short with an UpstreamAnswerError; others reach pi-ai as they came. */
 	cut(status: number): boolean;
+	/** Runs as soon as the status line of an answer to cut is known, before its body is read. */
+	onCut?(status: number): void;
 	inner?: FetchFunction;
 }
 
@@ -53,6 +55,7 @@ export function observingFetch(observation: Observation, options: ObservingFetch
 			options.onResponse(observation);
 			return watchingFailures(response, observation);
 		}
+		if (options.cut(response.status)) options.onCut?.(response.status);
 		const text = await response.text();
 		observation.errorBody = text;
 		options.onResponse(observation);
@@ -89,40 +92,46 @@ function headersToRecord(headers: Headers): Record<string, string> {
 /**
  * pi-ai turns `response.failed` into an error whose text is the message alone; the code that says
  * whether the request or the account failed is only in the bytes. The body passes through untouched;
- * only lines that can be a failure event are parsed.
+ * only lines that can be a failure event are parsed. pi-ai reads the body with `getReader()`, so the
+ * reads of that reader are watched: no second stream in between (a TransformStream cost about
+ * 0.2 ms of main thread per answer). Any other way of reading the body is left unwatched.
  */
 function watchingFailures(response: Response, observation: Observation): Response {
-	if (!response.body) return response;
+	const body = response.body;
+	if (!body) return response;
 	const decoder = new TextDecoder();
 	let line = "";
 	const scan = (text: string): void => {
 		const joined = line + text;
 		// The healthy path: no failure event can be in here, keep only the unfinished line.
-		if (!joined.includes("failed") && !joined.includes('"error"')) {
+		if (!FAILURE_TYPE.test(joined)) {
 			line = joined.slice(joined.lastIndexOf("\n") + 1);
 			return;
 		}
 		const lines = joined.split("\n");
 		line = lines.pop() ?? "";
 		for (const candidate of lines) {
-			if (candidate.startsWith("data:") && /"(?:response\.failed|error)"/.test(candidate)) {
+			if (candidate.startsWith("data:") && FAILURE_TYPE.test(candidate))
 				noteFailure(candidate.slice(5), observation);
-			}
 		}
 	};
-	const body = response.body.pipeThrough(
-		new TransformStream<Uint8Array, Uint8Array>({
-			transform(chunk, controller) {
-				scan(decoder.decode(chunk, { stream: true }));
-				controller.enqueue(chunk);
-			},
-			flush() {
-				scan(`${decoder.decode()}\n`);
-			},
-		}),
-	);
-	return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+	const getReader = body.getReader.bind(body) as (options?: unknown) => ReadableStreamDefaultReader<Uint8Array>;
+	body.getReader = ((options?: { mode?: string }) => {
+		const reader = getReader(options);
+		if (options?.mode === "byob") return reader;
+		const read = reader.read.bind(reader);
+		reader.read = async () => {
+			const result = await read();
+			scan(result.done ? `${decoder.decode()}\n` : decoder.decode(result.value, { stream: true }));
+			return result;
+		};
+		return reader;
+	}) as typeof body.getReader;
+	return response;
 }
+
+/** A failure event's own type (a `response.completed` carries `"error":null`, which is none). */
+const FAILURE_TYPE = /"type"\s*:\s*"(?:response\.failed|error)"/;
 
 function noteFailure(data: string, observation: Observation): void {
 	type Failure = { code?: unknown; message?: unknown };

@@ -19,6 +19,7 @@ import {
 	type ActorSnapshot,
 	type ActorToSupervisor,
 	PROTOCOL_VERSION,
+	type ResponseObservation,
 	type SupervisorToActorBody,
 } from "../protocol/messages.ts";
 import { fromWireError } from "../protocol/wire-error.ts";
@@ -85,6 +86,8 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 	/** A lease asked only so that the actor refreshes a token that still serves. */
 	#backgroundRefresh: Promise<void> | undefined;
 	readonly #timers: ActivationTimers;
+	/** The rate-limit headers last told to the actor, and when (see `observe`). */
+	#told: { headers: string; at: number } | undefined;
 
 	constructor(options: ActorHandleOptions) {
 		super();
@@ -232,7 +235,31 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 		this.#timers.want(message.type !== "observed" || message.observation.status >= 400);
 	}
 
-	/** A stream on this account began (the supervisor's own count: it survives an actor crash). */
+	/**
+	 * An answer's status and rate-limit headers, for the actor to learn from. Told only when it is
+	 * news: an error answer, usage other than the last told (the ticking `reset-after-seconds`
+	 * aside), a cooldown a success may end, or the last telling older than half the actor's
+	 * usage-persist interval (so the pool's usage stays as fresh as before). A healthy stream on an
+	 * account whose usage did not move costs no message (was ~0.5 ms of main thread each).
+	 * False when it was no news.
+	 */
+	observe(observation: ResponseObservation): boolean {
+		const headers = observation.status < 400 ? usageKey(observation.headers) : undefined;
+		const told = this.#told;
+		const cooling =
+			(this.#report && this.#activation !== "dormant" ? this.#report : this.#shared).cooldownUntil !== undefined;
+		if (
+			headers !== undefined &&
+			told?.headers === headers &&
+			!cooling &&
+			observation.at - told.at < this.#options.config.usagePersistMs / 2
+		)
+			return false;
+		this.#told = headers === undefined ? undefined : { headers, at: observation.at };
+		this.tell({ type: "observed", observation });
+		return true;
+	}
+
 	/**
 	 * Resolves once the actor's report follows the last store state it was handed (its own word on
 	 * a cooldown then counts, see withUnseenStoreCooldown), or after `timeoutMs`.
@@ -254,6 +281,7 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 		});
 	}
 
+	/** A stream on this account began (the supervisor's own count: it survives an actor crash). */
 	streamStarted(): void {
 		this.#inFlight++;
 		this.#timers.touch();
@@ -349,6 +377,8 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 
 	#spawn(): Promise<void> {
 		if (this.#stopping) return Promise.resolve();
+		// A new thread knows only the store: the next observation is news to it.
+		this.#told = undefined;
 		this.#thread ??= new ActorThread(
 			this.#options.workerUrl ?? actorWorkerUrl(),
 			this.#options.config.store ?? { kind: "file", home: this.#options.config.home },
@@ -482,4 +512,13 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 	#post(port: MessagePort, message: SupervisorToActorBody): void {
 		port.postMessage({ v: PROTOCOL_VERSION, ...message });
 	}
+}
+
+/** The headers as the actor reads them, minus the seconds-to-reset that tick down on every answer. */
+function usageKey(headers: Record<string, string>): string {
+	let key = "";
+	for (const name in headers) {
+		if (!name.endsWith("reset-after-seconds")) key += `${name}:${headers[name]}\n`;
+	}
+	return key;
 }

@@ -250,14 +250,21 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 		const limit = this.#limits.limitOf(model);
 		const probing = this.#probingElsewhere(now);
 		if (probing.length > 0) exclude = new Set([...exclude, ...probing]);
-		const candidates: Candidate[] = this.accounts().map((a) => ({
-			id: a.id,
-			label: a.label,
-			state: a.snapshot.state,
-			...(a.snapshot.cooldownUntil !== undefined ? { cooldownUntil: a.snapshot.cooldownUntil } : {}),
-			...(a.snapshot.usage ? { usage: a.snapshot.usage } : {}),
-			...(a.snapshot.limitCooldowns ? { limitCooldowns: a.snapshot.limitCooldowns } : {}),
-		}));
+		// Straight from the actors: `accounts()` would also list every account's refused models.
+		const candidates: Candidate[] = [];
+		for (const [id, actor] of this.#actors) {
+			const record = this.#records.get(id);
+			if (!record) continue;
+			const snapshot = this.#withLocalCooldown(actor.snapshot);
+			candidates.push({
+				id,
+				label: record.label,
+				state: snapshot.state,
+				...(snapshot.cooldownUntil !== undefined ? { cooldownUntil: snapshot.cooldownUntil } : {}),
+				...(snapshot.usage ? { usage: snapshot.usage } : {}),
+				...(snapshot.limitCooldowns ? { limitCooldowns: snapshot.limitCooldowns } : {}),
+			});
+		}
 		const pinned = sessionKey ? this.#pins.get(sessionKey) : undefined;
 		const sticky = sessionKey ? this.#sticky.get(sessionKey) : undefined;
 		const choice = chooseAccount({
@@ -370,9 +377,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 	 * takes the pool's probe lease for it, so one request in one process probes it. False when
 	 * another process holds the lease (route elsewhere, or wait with `waitForProbe`).
 	 */
-	async claimProbe(accountId: string): Promise<boolean> {
+	claimProbe(accountId: string): boolean | Promise<boolean> {
 		const now = Date.now();
+		// Nearly always: no probe due, no store transaction and no await on the request's path.
 		if (!probeDue(this.#shared[accountId], now)) return true;
+		return this.#claimProbe(accountId, now);
+	}
+
+	async #claimProbe(accountId: string, now: number): Promise<boolean> {
 		const until = now + this.activation.probeLeaseMs;
 		// One probe in this process too: the requests after it wait for its outcome.
 		const granted =

@@ -25,7 +25,7 @@ async function runQuickBench(): Promise<BenchReport> {
 }
 
 function finiteFigures(row: Row): number[] {
-	return [row.p50, row.p99, row.value].filter((v): v is number => v !== undefined);
+	return [row.p50, row.p99, row.value, row.cpu].filter((v): v is number => v !== undefined);
 }
 
 describe("bench smoke run (--quick)", () => {
@@ -51,6 +51,8 @@ describe("bench smoke run (--quick)", () => {
 				expect(figures.length, row.scenario).toBeGreaterThan(0);
 				for (const figure of figures) expect(Number.isFinite(figure), `${row.scenario}: ${figure}`).toBe(true);
 				if (row.target !== undefined) expect(typeof row.met, row.scenario).toBe("boolean");
+				// Every request-timing row reports the main thread's CPU per request beside its time.
+				if (row.scenario.endsWith("TTFT")) expect(row.cpu, `${row.scenario}: main CPU/req`).toBeGreaterThan(0);
 			}
 		}
 

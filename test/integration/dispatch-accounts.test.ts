@@ -87,7 +87,8 @@ describe("usage and cooldown", () => {
 		expect(first.text).toBe("Hello from acct-b.");
 		const states: string[] = [];
 		supervisor.on("snapshot", (s) => s.accountId === "acct-a" && states.push(s.state));
-		await eventually(() => expect(supervisor.actor("acct-a")!.snapshot.state).toBe("ready"));
+		// Routable again: the cooldown this process marked at the 429 and the actor's own have both ended.
+		await eventually(() => expect(supervisor.findByLabel("acct-a")!.snapshot.state).toBe("ready"));
 		const back = await harness.ask("again");
 		expect(back.text).toBe("Hello from acct-a.");
 		expect(states).toContain("ready");
