@@ -8,13 +8,19 @@ import { join } from "node:path";
 import type { AccountRecord, StoreData } from "./account-record.ts";
 import { keepCopy } from "./keep-copy.ts";
 import { migrate } from "./migrate.ts";
-import { migrateSeats } from "./seat-migration.ts";
+import { migrateSeats, seatsToName } from "./seat-migration.ts";
 import { type Database, SQLITE_CORRUPT, SQLITE_NOTADB, sqlite, sqliteCode } from "./sqlite.ts";
 import { StoreCorruptError, StoreFutureSchemaError } from "./store-errors.ts";
 import { storeDataProblem } from "./store-shape.ts";
 
-/** The database layout this version writes (schema 1 was accounts.json; 3: records name their seat). */
-export const DB_SCHEMA = 3;
+/** The database layout this version writes (schema 1 was accounts.json). */
+export const DB_SCHEMA = 2;
+/**
+ * Meta row set once every record names its seat (the one-pass seat migration). A marker, not a
+ * schema bump: a pi-dispatch from before it reads the same rows (`seat` was already optional), so
+ * processes of both versions can share a pool while pi is being updated.
+ */
+const SEATS_MARKER = "seats";
 export const DB_NAME = "pool.db";
 export const LEGACY_NAME = "accounts.json";
 export const IMPORTED_SUFFIX = ".imported";
@@ -58,7 +64,7 @@ export function openPoolDb(home: string, busyTimeoutMs: number): Database {
 		const schema = readSchema(db);
 		if (schema === undefined) initialize(db, home);
 		else if (schema > DB_SCHEMA) throw new StoreFutureSchemaError(file, schema, DB_SCHEMA);
-		else if (schema < DB_SCHEMA) upgrade(db, file);
+		else if (seatsDue(db)) upgrade(db, file);
 		return db;
 	} catch (error) {
 		db.close();
@@ -82,6 +88,7 @@ function initialize(db: Database, home: string): void {
 			const legacy = readLegacy(home);
 			if (legacy) writeData(db, seatsMigrated(legacy, join(home, DB_NAME)), { accounts: [], state: {} });
 			db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema', ?)").run(String(DB_SCHEMA));
+			db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?, '1')").run(SEATS_MARKER);
 			if (legacy) db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('imported', ?)").run(LEGACY_NAME);
 		}
 		db.exec("COMMIT");
@@ -91,18 +98,26 @@ function initialize(db: Database, home: string): void {
 	}
 }
 
+function seatsNamed(db: Database): boolean {
+	return db.prepare("SELECT 1 FROM meta WHERE key = ?").get(SEATS_MARKER) !== undefined;
+}
+
+/** Not migrated yet, or an older pi-dispatch sharing the pool saved a record without its seat since. */
+function seatsDue(db: Database, data: StoreData | string = readData(db)): boolean {
+	return typeof data !== "string" && (!seatsNamed(db) || seatsToName(data));
+}
+
 /**
- * Schema 2 → 3, once, in one transaction (another process may be doing it too: the second finds
- * it done). Rows that are not valid data are left to the store's own corrupt-database handling.
+ * The seat migration, once, in one transaction (another process may be doing it too: the second
+ * finds it done). Rows that are not valid data are left to the store's own corrupt-database handling.
  */
 function upgrade(db: Database, file: string): void {
 	db.exec("BEGIN IMMEDIATE");
 	try {
-		const schema = readSchema(db);
-		const before = schema !== undefined && schema < DB_SCHEMA ? readData(db) : undefined;
-		if (before !== undefined && typeof before !== "string") {
+		const before = readData(db);
+		if (typeof before !== "string" && seatsDue(db, before)) {
 			writeData(db, seatsMigrated(before, file), before);
-			db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema', ?)").run(String(DB_SCHEMA));
+			db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?, '1')").run(SEATS_MARKER);
 		}
 		db.exec("COMMIT");
 	} catch (error) {

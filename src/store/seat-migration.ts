@@ -1,5 +1,5 @@
 /**
- * Database schema 3 (issue 12 §6): every record names its seat, the user within the workspace,
+ * The seat migration (issue 12 §6, once per pool, marked in `meta`): every record names its seat, the user within the workspace,
  * read once from its stored tokens, and records of the same seat become one. Records saved before
  * seats were told apart had no `seat`; save-login read it from the tokens at every login instead.
  * Nothing is lost: a record whose tokens name no seat is kept as it is, and the records merged
@@ -54,6 +54,13 @@ export function migrateSeats(before: StoreData, now: number): SeatMigration {
 		delete state[record.id];
 	}
 	return { data: { ...before, accounts: survivors, state }, merged };
+}
+
+/** Whether some record names no seat though its tokens do (saved by a version from before seats). */
+export function seatsToName(data: StoreData): boolean {
+	return data.accounts.some(
+		(record) => record.seat === undefined && withSeat(structuredClone(record)).seat !== undefined,
+	);
 }
 
 /** The record with the seat its stored tokens name, when it names none yet. */

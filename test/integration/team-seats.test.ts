@@ -6,7 +6,6 @@ import { accountIdentity } from "../../src/auth/jwt.ts";
 import { assertTokensBelongTo } from "../../src/auth/token-client.ts";
 import { saveLogin } from "../../src/commands/save-login.ts";
 import { AccountStore } from "../../src/store/account-store.ts";
-import { sqlite } from "../../src/store/sqlite.ts";
 import { type FakeCodex, type FakeTokens, startFakeCodex } from "../fake-codex/index.ts";
 import { type Harness, responseAccounts, startHarness } from "../helpers/dispatch-harness.ts";
 import { eventually } from "../helpers/eventually.ts";
@@ -63,14 +62,11 @@ describe("Team and Business seats", () => {
 	it("a store saved before seats were told apart keeps its seat: another seat's login is added, not swapped in", async () => {
 		const { store, seat1, seat2 } = await twoSeats();
 		await saveLogin(store, login(seat1));
-		// As an older version stored it: no seat field, database schema 2.
+		// As an older pi-dispatch sharing the migrated pool saves it: no seat field.
 		await store.update((data) => {
 			delete data.accounts[0]!.seat;
 		});
 		store.close();
-		const db = new (sqlite().DatabaseSync)(store.file);
-		db.exec("UPDATE meta SET value = '2' WHERE key = 'schema'");
-		db.close();
 		const reopened = new AccountStore({ home: home! });
 		expect(await saveLogin(reopened, login(seat2))).toMatchObject({ kind: "added" });
 		expect(await saveLogin(reopened, login(fake!.issueTokens("seat-1")))).toMatchObject({ kind: "updated" });
