@@ -150,8 +150,12 @@ export interface PrintResult {
 	exitAfterOutputMs: number | undefined;
 }
 
-/** `pi -p <prompt>`: one shot, stdin closed. Kills pi if it outlives `timeoutMs`. */
-export function runPrint(world: PiWorld, prompt: string, timeoutMs = 20_000): Promise<PrintResult> {
+/**
+ * `pi -p <prompt>`: one shot, stdin closed. Kills pi if it outlives `timeoutMs`: a guard, not a
+ * measure (a file of concurrent tests starts ~10 pi processes on two cores: 12 s each was seen at
+ * rest, 21 s under load); how promptly pi exits is asserted through `exitAfterOutputMs`.
+ */
+export function runPrint(world: PiWorld, prompt: string, timeoutMs = 45_000): Promise<PrintResult> {
 	const started = Date.now();
 	const child = spawn(process.execPath, piArgs(["-p", prompt]), {
 		env: world.env,
