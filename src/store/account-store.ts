@@ -16,7 +16,7 @@ import {
 	sweepDeadLeases,
 	tryTakeLease,
 } from "./leases.ts";
-import { readPending, removePending, writePending } from "./pending-save.ts";
+import { readPending, removePending } from "./pending-save.ts";
 import {
 	DB_NAME,
 	isCorruptError,
@@ -27,8 +27,9 @@ import {
 	retireLegacy,
 	writeData,
 } from "./pool-db.ts";
-import type { PoolStore, RotationSave, StoreHealth } from "./pool-store.ts";
+import type { PoolStore, RotationOutcome, StoreHealth } from "./pool-store.ts";
 import { newOwner } from "./process-identity.ts";
+import { adoptCredentials, saveRotationOrSideFile } from "./rotation-save.ts";
 import type { Database } from "./sqlite.ts";
 import { errorCodeName, SQLITE_BUSY, SQLITE_CANTOPEN, sqlite, sqliteCode } from "./sqlite.ts";
 import type { FileStoreConfig } from "./store-config.ts";
@@ -209,37 +210,20 @@ export class AccountStore implements PoolStore {
 		replaces: string,
 		credentials: AccountCredentials,
 		retries = 2,
-	): Promise<RotationSave | { saved: false; conflict: true; current?: AccountCredentials }> {
-		let last: unknown;
-		for (let attempt = 0; attempt <= retries; attempt++) {
-			try {
-				return await this.#durably(() =>
-					this.update((data) => {
-						const record = data.accounts.find((a) => a.id === accountId);
-						if (!record) return { saved: false as const, conflict: true as const };
-						if (record.credentials.refresh !== replaces) {
-							if (record.credentials.refresh === credentials.refresh) return { saved: true as const };
-							return { saved: false as const, conflict: true as const, current: record.credentials };
-						}
-						record.credentials = { ...credentials };
-						record.updatedAt = Date.now();
-						delete record.needsLogin;
-						return { saved: true as const };
-					}),
-				);
-			} catch (error) {
-				last = error;
-				if (!(error instanceof StoreWriteError)) break;
-				await new Promise((resolve) => setTimeout(resolve, 20 * (attempt + 1)));
-			}
-		}
-		const reason = last instanceof DispatchError ? shortReason(last) : errorCodeName(last);
-		try {
-			const sideFile = writePending(this.home, { accountId, replaces, credentials, savedAt: Date.now() });
-			return { saved: false, reason, sideFile };
-		} catch (error) {
-			return { saved: false, reason: `${reason}; side file refused too (${errorCodeName(error)})` };
-		}
+	): Promise<RotationOutcome> {
+		return saveRotationOrSideFile(
+			{
+				home: this.home,
+				write: (apply) => this.#durably(() => this.update(apply)),
+				retryable: (error) => error instanceof StoreWriteError,
+				reason: (error) => (error instanceof DispatchError ? shortReason(error) : errorCodeName(error)),
+				sideFileRefused: (reason, error) => `${reason}; side file refused too (${errorCodeName(error)})`,
+			},
+			accountId,
+			replaces,
+			credentials,
+			retries,
+		);
 	}
 
 	/** Runs `fn` with every commit fsynced (synchronous=FULL): a rotated token survives power loss too. */
@@ -515,9 +499,7 @@ export class AccountStore implements PoolStore {
 					| undefined;
 				const record = row ? JSON.parse(row.record) : undefined;
 				if (record?.credentials?.refresh === pending.replaces) {
-					record.credentials = pending.credentials;
-					record.updatedAt = Date.now();
-					delete record.needsLogin;
+					adoptCredentials(record, pending.credentials);
 					db.prepare("UPDATE accounts SET record = ? WHERE id = ?").run(JSON.stringify(record), pending.accountId);
 				}
 				db.exec("COMMIT");
