@@ -6,18 +6,13 @@ import {
 	unavailableReason,
 } from "../../src/supervisor/selection-policy.ts";
 import type { UsageSnapshot } from "../../src/usage/usage-snapshot.ts";
+import { pollUsage } from "../fixtures/usage/poll-usage.ts";
 
 const NOW = 1_800_000_000_000;
 const HOUR = 3_600_000;
 
-function usage(primary: number, secondary: number, weeklyResetInHours = 72): UsageSnapshot {
-	return {
-		primary: { usedPercent: primary, windowMinutes: 300, resetsAt: NOW + 2 * HOUR },
-		secondary: { usedPercent: secondary, windowMinutes: 10_080, resetsAt: NOW + weeklyResetInHours * HOUR },
-		observedAt: NOW,
-		source: "poll",
-	};
-}
+const usage = (primary: number, secondary: number, weeklyResetInHours?: number) =>
+	pollUsage(NOW, primary, secondary, weeklyResetInHours);
 
 function account(id: string, extra: Partial<Candidate> = {}): Candidate {
 	return { id, label: id, state: "ready", ...extra };
