@@ -5,6 +5,7 @@ import { isMainThread } from "node:worker_threads";
 import { DispatchError } from "../errors.ts";
 import type { AccountCredentials, StoreData } from "./account-record.ts";
 import { keepCopyOf } from "./keep-copy.ts";
+import { whileLeaseRenewed } from "./lease-hold.ts";
 import {
 	type LeaseHolder,
 	listLeases,
@@ -38,7 +39,6 @@ import {
 	StoreCorruptError,
 	StoreHomeError,
 	StoreInvalidUpdateError,
-	StoreLockCompromisedError,
 	StoreLockReentryError,
 	StoreLockTimeoutError,
 	StoreReadError,
@@ -288,25 +288,14 @@ export class AccountStore implements PoolStore {
 			this.#maybeCloseWatcher();
 		}
 		this.#publishWait({ lockPath, waitedMs: performance.now() - asked, attempts });
-		const lost = new AbortController();
-		const renew = setInterval(
-			() => {
-				void this.#serialTx((db) => renewLease(db, name, owner, ttl, Date.now())).then(
-					(ok) => {
-						if (!ok) lost.abort(new StoreLockCompromisedError(lockPath));
-					},
-					() => undefined,
-				);
-			},
-			Math.max(50, ttl / 3),
-		);
-		renew.unref();
 		try {
-			const result = await this.#heldLeases.run(new Set([...held, name]), () => fn(lost.signal));
-			if (lost.signal.aborted) throw lost.signal.reason;
-			return result;
+			return await whileLeaseRenewed(
+				ttl,
+				lockPath,
+				() => this.#serialTx((db) => renewLease(db, name, owner, ttl, Date.now())),
+				(signal) => this.#heldLeases.run(new Set([...held, name]), () => fn(signal)),
+			);
 		} finally {
-			clearInterval(renew);
 			markHeld(owner, false);
 			// A refused release (read-only folder) leaves a row that this thread takes over at its next
 			// attempt, that others take over once it expires or this process is gone; retry it meanwhile.

@@ -4,6 +4,7 @@ import type { Socket } from "node:net";
 import type { Redis, RedisOptions } from "ioredis";
 import { DispatchError } from "../../errors.ts";
 import type { AccountCredentials, AccountRecord, SharedAccountState, StoreData } from "../account-record.ts";
+import { whileLeaseRenewed } from "../lease-hold.ts";
 import type { LeaseHolder } from "../leases.ts";
 import { readPending, removePending } from "../pending-save.ts";
 import type { PoolStore, RotationOutcome, StoreHealth } from "../pool-store.ts";
@@ -15,7 +16,6 @@ import {
 	StoreCorruptError,
 	StoreInvalidUpdateError,
 	StoreKeyError,
-	StoreLockCompromisedError,
 	StoreLockReentryError,
 	StoreLockTimeoutError,
 	StoreUnreachableError,
@@ -211,27 +211,17 @@ export class RedisPoolStore implements PoolStore {
 			heldHere.delete(owner.nonce);
 			throw error;
 		}
-		const lost = new AbortController();
-		const renew = setInterval(
-			() => {
-				void this.#ready()
-					.then((client) => client.piRenewLease(key, token!, ttl))
-					.then(
-						(ok) => {
-							if (ok !== 1) lost.abort(new StoreLockCompromisedError(lockPath));
-						},
-						() => undefined,
-					);
-			},
-			Math.max(50, ttl / 3),
-		);
-		renew.unref();
 		try {
-			const result = await this.#heldLeases.run(new Set([...held, name]), () => fn(lost.signal));
-			if (lost.signal.aborted) throw lost.signal.reason;
-			return result;
+			return await whileLeaseRenewed(
+				ttl,
+				lockPath,
+				() =>
+					this.#ready()
+						.then((client) => client.piRenewLease(key, token!, ttl))
+						.then((ok) => ok === 1),
+				(signal) => this.#heldLeases.run(new Set([...held, name]), () => fn(signal)),
+			);
 		} finally {
-			clearInterval(renew);
 			heldHere.delete(owner.nonce);
 			await this.#release(key, token, name).catch(() => this.#releaseLater(key, token, name));
 		}
