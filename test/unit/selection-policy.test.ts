@@ -236,6 +236,12 @@ function freePlan(weekly: number, weeklyResetInHours: number): UsageSnapshot {
 	};
 }
 
+/** "a" resets its week sooner (so is preferred) but has the given per-model limits cooling down; "b" is free. */
+const limitCooled = (limitCooldowns: Record<string, number>): Candidate[] => [
+	account("a", { usage: usage(10, 10, 1), limitCooldowns }),
+	account("b", { usage: usage(10, 10, 100) }),
+];
+
 const lengthRows: Row[] = [
 	{
 		name: "a full window with credits serves only when no account has plan quota",
@@ -374,37 +380,25 @@ const lengthRows: Row[] = [
 	},
 	{
 		name: "a per-model limit cooling down skips the account for that limit only",
-		candidates: [
-			account("a", { usage: usage(10, 10, 1), limitCooldowns: { codex_bengalfox: NOW + HOUR } }),
-			account("b", { usage: usage(10, 10, 100) }),
-		],
+		candidates: limitCooled({ codex_bengalfox: NOW + HOUR }),
 		input: { limit: "codex_bengalfox" },
 		expected: { id: "b", reason: "soonest-weekly-reset" },
 	},
 	{
 		name: "a per-model limit whose cooldown ended now is routable for it",
-		candidates: [
-			account("a", { usage: usage(10, 10, 1), limitCooldowns: { codex_bengalfox: NOW } }),
-			account("b", { usage: usage(10, 10, 100) }),
-		],
+		candidates: limitCooled({ codex_bengalfox: NOW }),
 		input: { limit: "codex_bengalfox" },
 		expected: { id: "a", reason: "soonest-weekly-reset" },
 	},
 	{
 		name: "another limit's cooldown does not skip the account",
-		candidates: [
-			account("a", { usage: usage(10, 10, 1), limitCooldowns: { codex_other: NOW + HOUR } }),
-			account("b", { usage: usage(10, 10, 100) }),
-		],
+		candidates: limitCooled({ codex_other: NOW + HOUR }),
 		input: { limit: "codex_bengalfox" },
 		expected: { id: "a", reason: "soonest-weekly-reset" },
 	},
 	{
 		name: "…and keeps it routable for the other models",
-		candidates: [
-			account("a", { usage: usage(10, 10, 1), limitCooldowns: { codex_bengalfox: NOW + HOUR } }),
-			account("b", { usage: usage(10, 10, 100) }),
-		],
+		candidates: limitCooled({ codex_bengalfox: NOW + HOUR }),
 		expected: { id: "a", reason: "soonest-weekly-reset" },
 	},
 ];
