@@ -5,23 +5,12 @@
  *   write <count> <gapMs>     writes `count` cooldown marks on acct-a, `gapMs` apart, with the time of each
  *   handoff <rounds> <holdMs> takes acct-x's refresh lock `rounds` times, holding it holdMs
  */
-import { createInterface } from "node:readline";
 import { openPoolStore } from "../../src/store/open-pool-store.ts";
 import type { StoreConfig } from "../../src/store/store-config.ts";
+import { go, holdLockOnce, now, say, sleep } from "./figure-child-io.ts";
 
 const [mode = "", ...rest] = process.argv.slice(2);
 const store = openPoolStore(JSON.parse(process.env.BENCH_STORE_CONFIG ?? "{}") as StoreConfig);
-const now = () => performance.timeOrigin + performance.now();
-const say = (message: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(message)}\n`);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const go = () =>
-	new Promise<void>((resolve) => {
-		const lines = createInterface({ input: process.stdin });
-		lines.once("line", () => {
-			lines.close();
-			resolve();
-		});
-	});
 /** The mark is the cooldown's `until`: 10^13 + n, never a real time. */
 const MARK_BASE = 10_000_000_000_000;
 
@@ -75,16 +64,7 @@ if (mode === "watch") {
 	say({ type: "ready" });
 	await go();
 	const holds: { acquired: number; released: number }[] = [];
-	for (let i = 0; i < Number(rounds); i++) {
-		let acquired = 0;
-		let released = 0;
-		await store.withAccountLock("acct-x", async () => {
-			acquired = now();
-			await sleep(Number(holdMs));
-			released = now();
-		});
-		holds.push({ acquired, released });
-	}
+	for (let i = 0; i < Number(rounds); i++) holds.push(await holdLockOnce(store, "acct-x", Number(holdMs)));
 	say({ type: "holds", holds });
 	store.close();
 	process.exit(0);

@@ -7,18 +7,17 @@
  * - healthy overhead: the cost of one read and one cooldown write in a process (a healthy request
  *   itself makes no store call: routing reads the supervisor's memory).
  */
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { openPoolStore } from "../../src/store/open-pool-store.ts";
 import type { StoreConfig } from "../../src/store/store-config.ts";
 import { account } from "../../test/fixtures/store/sample-data.ts";
 import { RedisServer } from "../../test/helpers/redis-server.ts";
 import { type Summary, summarize } from "../lib/stats.ts";
+import { type FigureChild, spawnFigureChild } from "./figure-spawn.ts";
 
 const CHILD = fileURLToPath(new URL("./redis-child.ts", import.meta.url));
 
@@ -38,33 +37,11 @@ export interface RedisFigures {
 	met: boolean;
 }
 
-interface Child {
-	next(type: string): Promise<Record<string, unknown>>;
-	go(): void;
-}
-
-function child(config: StoreConfig, args: string[]): Child {
-	const proc = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", CHILD, ...args], {
-		env: { ...process.env, BENCH_STORE_CONFIG: JSON.stringify(config) },
-		stdio: ["pipe", "pipe", "inherit"],
+function child(config: StoreConfig, args: string[]): FigureChild {
+	return spawnFigureChild(CHILD, args, `bench child ${args[0]}`, {
+		...process.env,
+		BENCH_STORE_CONFIG: JSON.stringify(config),
 	});
-	const messages: Record<string, unknown>[] = [];
-	const waiters: { type: string; resolve: (m: Record<string, unknown>) => void }[] = [];
-	createInterface({ input: proc.stdout! }).on("line", (line) => {
-		const message = JSON.parse(line) as Record<string, unknown>;
-		messages.push(message);
-		for (const w of waiters.filter((w) => w.type === message.type)) w.resolve(message);
-	});
-	return {
-		next: (type) =>
-			new Promise((resolve, reject) => {
-				const seen = messages.find((m) => m.type === type);
-				if (seen) return resolve(seen);
-				waiters.push({ type, resolve });
-				proc.once("exit", (code) => reject(new Error(`bench child ${args[0]} exited (${code}) before ${type}`)));
-			}),
-		go: () => proc.stdin!.write("go\n"),
-	};
 }
 
 async function measureSide(
@@ -158,44 +135,25 @@ export async function runRedisFigures(quick: boolean, log: (m: string) => void):
 export function formatRedisFigures(f: RedisFigures): string {
 	const ms = (v: number) => `${v.toFixed(2)} ms`;
 	const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : "—");
+	const row = (figure: string, key: keyof StoreSide, target = "") => [
+		figure,
+		ms(f.file[key].p50),
+		ms(f.file[key].p99),
+		ms(f.redis[key].p50),
+		ms(f.redis[key].p99),
+		ratio(f.redis[key].p50, f.file[key].p50),
+		target,
+	];
 	const rows = [
 		["figure", "file p50", "file p99", "redis p50", "redis p99", "redis/file p50", "target"],
-		[
+		row(
 			`cooldown propagation (${f.redis.propagation.count} samples)`,
-			ms(f.file.propagation.p50),
-			ms(f.file.propagation.p99),
-			ms(f.redis.propagation.p50),
-			ms(f.redis.propagation.p99),
-			ratio(f.redis.propagation.p50, f.file.propagation.p50),
+			"propagation",
 			`≤ ${f.targetPropagationP99Ms} ms p99 across machines: ${f.met ? "yes" : "NO"}`,
-		],
-		[
-			`refresh lock hand-off (${f.redis.handoff.count})`,
-			ms(f.file.handoff.p50),
-			ms(f.file.handoff.p99),
-			ms(f.redis.handoff.p50),
-			ms(f.redis.handoff.p99),
-			ratio(f.redis.handoff.p50, f.file.handoff.p50),
-			"",
-		],
-		[
-			`read, one process (${f.redis.read.count})`,
-			ms(f.file.read.p50),
-			ms(f.file.read.p99),
-			ms(f.redis.read.p50),
-			ms(f.redis.read.p99),
-			ratio(f.redis.read.p50, f.file.read.p50),
-			"",
-		],
-		[
-			`cooldown write, one process (${f.redis.write.count})`,
-			ms(f.file.write.p50),
-			ms(f.file.write.p99),
-			ms(f.redis.write.p50),
-			ms(f.redis.write.p99),
-			ratio(f.redis.write.p50, f.file.write.p50),
-			"",
-		],
+		),
+		row(`refresh lock hand-off (${f.redis.handoff.count})`, "handoff"),
+		row(`read, one process (${f.redis.read.count})`, "read"),
+		row(`cooldown write, one process (${f.redis.write.count})`, "write"),
 	];
 	const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
 	const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;

@@ -8,41 +8,22 @@
  *                              process exits (process.exit), as a `pi -p` with an actor mid-write
  *   refresh <tokenUrl>         refreshes acct-1..3 at once (single flight) while writing 20 cooldowns
  */
-import { createInterface } from "node:readline";
 import { Worker } from "node:worker_threads";
+import { go, holdLockOnce, now, say, sleep } from "./figure-child-io.ts";
 
 const [storeModule = "", mode = "", home = "", ...rest] = process.argv.slice(2);
 const { AccountStore } = (await import(storeModule)) as typeof import("../../src/store/account-store.ts");
 const { refreshSingleFlight } = (await import(
 	storeModule.replace("account-store.ts", "single-flight-refresh.ts")
 )) as typeof import("../../src/store/single-flight-refresh.ts");
-const now = () => performance.timeOrigin + performance.now();
-const say = (message: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(message)}\n`);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const go = () =>
-	new Promise<void>((resolve) => {
-		const lines = createInterface({ input: process.stdin });
-		lines.once("line", () => {
-			lines.close();
-			resolve();
-		});
-	});
 
 const store = new AccountStore({ home });
 if (mode === "handoff") {
 	const [rounds = "10", holdMs = "20"] = rest;
 	say({ type: "ready" });
 	await go();
-	for (let i = 0; i < Number(rounds); i++) {
-		let acquired = 0;
-		let released = 0;
-		await store.withAccountLock("acct-x", async () => {
-			acquired = now();
-			await sleep(Number(holdMs));
-			released = now();
-		});
-		say({ type: "round", acquired, released });
-	}
+	for (let i = 0; i < Number(rounds); i++)
+		say({ type: "round", ...(await holdLockOnce(store, "acct-x", Number(holdMs))) });
 	say({ type: "done" });
 	process.exit(0);
 } else if (mode === "hold-lease") {

@@ -11,7 +11,7 @@
  * - cold start: N processes (real runtime, actors from the build) start on a pool whose 3 accounts'
  *   tokens have expired and each asks once; failures and the time to the answer, vs 1 process.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -20,6 +20,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { startFakeCodex } from "../../test/fake-codex/index.ts";
+import { type FigureChild, spawnFigureChild } from "./figure-spawn.ts";
 
 const CHILD = fileURLToPath(new URL("./store-child.ts", import.meta.url));
 const NEW_TREE = fileURLToPath(new URL("../../", import.meta.url));
@@ -52,45 +53,9 @@ function spread(values: number[]): Spread {
 	return { n: sorted.length, p50: round(at(0.5)), p99: round(at(0.99)), max: round(sorted.at(-1) ?? Number.NaN) };
 }
 
-interface Kid {
-	proc: ChildProcess;
-	next(type: string): Promise<Record<string, unknown>>;
-	all(type: string): Record<string, unknown>[];
-	exited: Promise<unknown>;
-}
-
-function kid(tree: string, mode: string, home: string, ...args: string[]): Kid {
+function kid(tree: string, mode: string, home: string, ...args: string[]): FigureChild {
 	const storeModule = join(tree, "src/store/account-store.ts");
-	const proc = spawn(
-		process.execPath,
-		["--disable-warning=ExperimentalWarning", CHILD, storeModule, mode, home, ...args],
-		{
-			stdio: ["pipe", "pipe", "inherit"],
-		},
-	);
-	const messages: Record<string, unknown>[] = [];
-	const waiters: { type: string; resolve: (m: Record<string, unknown>) => void }[] = [];
-	createInterface({ input: proc.stdout! }).on("line", (line) => {
-		const message = JSON.parse(line) as Record<string, unknown>;
-		messages.push(message);
-		for (const w of waiters.filter((w) => w.type === message.type)) {
-			waiters.splice(waiters.indexOf(w), 1);
-			w.resolve(message);
-		}
-	});
-	const exited = new Promise((resolve) => proc.on("exit", resolve));
-	return {
-		proc,
-		exited,
-		all: (type) => messages.filter((m) => m.type === type),
-		next: (type) =>
-			new Promise((resolve, reject) => {
-				const seen = messages.find((m) => m.type === type);
-				if (seen) return resolve(seen);
-				waiters.push({ type, resolve });
-				void exited.then(() => reject(new Error(`store child (${mode}) exited before "${type}"`)));
-			}),
-	};
+	return spawnFigureChild(CHILD, [storeModule, mode, home, ...args], `store child (${mode})`);
 }
 
 type Store = import("../../src/store/account-store.ts").AccountStore;
@@ -129,7 +94,7 @@ async function handoff(tree: string, quick: boolean): Promise<number[]> {
 		});
 		const kids = Array.from({ length: 8 }, () => kid(tree, "handoff", home, quick ? "4" : "10", "20"));
 		await Promise.all(kids.map((k) => k.next("ready")));
-		for (const k of kids) k.proc.stdin!.write("go\n");
+		for (const k of kids) k.go();
 		await Promise.all(kids.map((k) => k.next("done")));
 		const rounds = kids
 			.flatMap((k) => k.all("round") as { acquired: number; released: number }[])
@@ -176,7 +141,7 @@ function exitToNextWriter(tree: string, quick: boolean): Promise<number[]> {
 	return samples(tree, quick ? 2 : 5, async (home, store) => {
 		const holder = kid(tree, "exit-mid-write", home);
 		await holder.next("holding");
-		holder.proc.stdin!.write("go\n");
+		holder.go();
 		const exiting = (await holder.next("exiting")) as { at: number };
 		await holder.exited;
 		let locked = 0;
@@ -226,7 +191,7 @@ async function refreshToDisk(tree: string, quick: boolean): Promise<number[]> {
 					});
 					const kids = Array.from({ length: 8 }, () => kid(tree, "refresh", home, server.url));
 					await Promise.all(kids.map((k) => k.next("ready")));
-					for (const k of kids) k.proc.stdin!.write("go\n");
+					for (const k of kids) k.go();
 					const done = await Promise.all(kids.map((k) => k.next("done")));
 					return done.flatMap((d) => d.spans as number[]);
 				})),

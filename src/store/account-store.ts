@@ -5,6 +5,7 @@ import { isMainThread } from "node:worker_threads";
 import { DispatchError } from "../errors.ts";
 import type { AccountCredentials, StoreData } from "./account-record.ts";
 import { keepCopyOf } from "./keep-copy.ts";
+import { whileLeaseRenewed } from "./lease-hold.ts";
 import {
 	type LeaseHolder,
 	listLeases,
@@ -16,7 +17,7 @@ import {
 	sweepDeadLeases,
 	tryTakeLease,
 } from "./leases.ts";
-import { readPending, removePending, writePending } from "./pending-save.ts";
+import { readPending, removePending } from "./pending-save.ts";
 import {
 	DB_NAME,
 	isCorruptError,
@@ -27,8 +28,9 @@ import {
 	retireLegacy,
 	writeData,
 } from "./pool-db.ts";
-import type { PoolStore, RotationSave, StoreHealth } from "./pool-store.ts";
+import type { PoolStore, RotationOutcome, StoreHealth } from "./pool-store.ts";
 import { newOwner } from "./process-identity.ts";
+import { adoptCredentials, saveRotationOrSideFile } from "./rotation-save.ts";
 import type { Database } from "./sqlite.ts";
 import { errorCodeName, SQLITE_BUSY, SQLITE_CANTOPEN, sqlite, sqliteCode } from "./sqlite.ts";
 import type { FileStoreConfig } from "./store-config.ts";
@@ -37,7 +39,6 @@ import {
 	StoreCorruptError,
 	StoreHomeError,
 	StoreInvalidUpdateError,
-	StoreLockCompromisedError,
 	StoreLockReentryError,
 	StoreLockTimeoutError,
 	StoreReadError,
@@ -209,37 +210,20 @@ export class AccountStore implements PoolStore {
 		replaces: string,
 		credentials: AccountCredentials,
 		retries = 2,
-	): Promise<RotationSave | { saved: false; conflict: true; current?: AccountCredentials }> {
-		let last: unknown;
-		for (let attempt = 0; attempt <= retries; attempt++) {
-			try {
-				return await this.#durably(() =>
-					this.update((data) => {
-						const record = data.accounts.find((a) => a.id === accountId);
-						if (!record) return { saved: false as const, conflict: true as const };
-						if (record.credentials.refresh !== replaces) {
-							if (record.credentials.refresh === credentials.refresh) return { saved: true as const };
-							return { saved: false as const, conflict: true as const, current: record.credentials };
-						}
-						record.credentials = { ...credentials };
-						record.updatedAt = Date.now();
-						delete record.needsLogin;
-						return { saved: true as const };
-					}),
-				);
-			} catch (error) {
-				last = error;
-				if (!(error instanceof StoreWriteError)) break;
-				await new Promise((resolve) => setTimeout(resolve, 20 * (attempt + 1)));
-			}
-		}
-		const reason = last instanceof DispatchError ? shortReason(last) : errorCodeName(last);
-		try {
-			const sideFile = writePending(this.home, { accountId, replaces, credentials, savedAt: Date.now() });
-			return { saved: false, reason, sideFile };
-		} catch (error) {
-			return { saved: false, reason: `${reason}; side file refused too (${errorCodeName(error)})` };
-		}
+	): Promise<RotationOutcome> {
+		return saveRotationOrSideFile(
+			{
+				home: this.home,
+				write: (apply) => this.#durably(() => this.update(apply)),
+				retryable: (error) => error instanceof StoreWriteError,
+				reason: (error) => (error instanceof DispatchError ? shortReason(error) : errorCodeName(error)),
+				sideFileRefused: (reason, error) => `${reason}; side file refused too (${errorCodeName(error)})`,
+			},
+			accountId,
+			replaces,
+			credentials,
+			retries,
+		);
 	}
 
 	/** Runs `fn` with every commit fsynced (synchronous=FULL): a rotated token survives power loss too. */
@@ -304,25 +288,14 @@ export class AccountStore implements PoolStore {
 			this.#maybeCloseWatcher();
 		}
 		this.#publishWait({ lockPath, waitedMs: performance.now() - asked, attempts });
-		const lost = new AbortController();
-		const renew = setInterval(
-			() => {
-				void this.#serialTx((db) => renewLease(db, name, owner, ttl, Date.now())).then(
-					(ok) => {
-						if (!ok) lost.abort(new StoreLockCompromisedError(lockPath));
-					},
-					() => undefined,
-				);
-			},
-			Math.max(50, ttl / 3),
-		);
-		renew.unref();
 		try {
-			const result = await this.#heldLeases.run(new Set([...held, name]), () => fn(lost.signal));
-			if (lost.signal.aborted) throw lost.signal.reason;
-			return result;
+			return await whileLeaseRenewed(
+				ttl,
+				lockPath,
+				() => this.#serialTx((db) => renewLease(db, name, owner, ttl, Date.now())),
+				(signal) => this.#heldLeases.run(new Set([...held, name]), () => fn(signal)),
+			);
 		} finally {
-			clearInterval(renew);
 			markHeld(owner, false);
 			// A refused release (read-only folder) leaves a row that this thread takes over at its next
 			// attempt, that others take over once it expires or this process is gone; retry it meanwhile.
@@ -515,9 +488,7 @@ export class AccountStore implements PoolStore {
 					| undefined;
 				const record = row ? JSON.parse(row.record) : undefined;
 				if (record?.credentials?.refresh === pending.replaces) {
-					record.credentials = pending.credentials;
-					record.updatedAt = Date.now();
-					delete record.needsLogin;
+					adoptCredentials(record, pending.credentials);
 					db.prepare("UPDATE accounts SET record = ? WHERE id = ?").run(JSON.stringify(record), pending.accountId);
 				}
 				db.exec("COMMIT");

@@ -4,17 +4,8 @@
  */
 import { spawn } from "node:child_process";
 import { readdir } from "node:fs/promises";
-import { it as base, describe, expect } from "vitest";
-import { createPiWorld, type PiWorld, piArgs, runPrint, seenUsage } from "./helpers/pi-world.ts";
-
-const it = base.extend<{ world: PiWorld }>({
-	// biome-ignore lint/correctness/noEmptyPattern: vitest fixtures must destructure their context
-	world: async ({}, use) => {
-		const world = await createPiWorld();
-		await use(world);
-		await world.close();
-	},
-});
+import { describe, expect } from "vitest";
+import { itWithWorld as it, type PiWorld, piArgs, runPrint, seenUsage } from "./helpers/pi-world.ts";
 
 const DAY = 86_400_000;
 

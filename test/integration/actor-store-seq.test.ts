@@ -8,40 +8,14 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { AccountRecord } from "../../src/store/account-record.ts";
-import { ActorHandle } from "../../src/supervisor/actor-handle.ts";
-import { ACTIVATION_DEFAULTS, ACTOR_DEFAULTS, RESTART_DEFAULTS } from "../../src/supervisor/supervisor-options.ts";
 import { eventually } from "../helpers/eventually.ts";
+import { offlineAccount, offlineActor } from "../helpers/offline-actor.ts";
 
 describe("an actor's report and the store's newer cooldown", () => {
 	it("the store's cooldown counts until the actor's reports follow the store state that carried it", async () => {
 		const home = await mkdtemp(join(tmpdir(), "pi-dispatch-seq-"));
-		const account: AccountRecord = {
-			id: "acct-a",
-			label: "a",
-			credentials: { access: "not-a-real-token", refresh: "r", expiresAt: Date.now() + 3_600_000 },
-			addedAt: 0,
-			updatedAt: 0,
-		};
-		const actor = new ActorHandle({
-			account,
-			shared: {},
-			config: {
-				...ACTOR_DEFAULTS,
-				codexBaseUrl: "http://127.0.0.1:9",
-				auth: {
-					tokenUrl: "http://127.0.0.1:9/oauth/token",
-					authorizeUrl: "",
-					clientId: "",
-					redirectUri: "",
-					scope: "",
-				},
-				home,
-			},
-			restart: RESTART_DEFAULTS,
-			idleMs: ACTIVATION_DEFAULTS.idleMs,
-			workerUrl: new URL("../fixtures/actor/late-store-actor.ts", import.meta.url),
-		});
+		const account = offlineAccount("acct-a", "a");
+		const actor = offlineActor(account, home, new URL("../fixtures/actor/late-store-actor.ts", import.meta.url));
 		try {
 			const ready = actor.activate();
 			// The thread was started with the store as it was (no cooldown) …

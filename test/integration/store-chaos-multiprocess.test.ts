@@ -18,8 +18,9 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { AccountStore } from "../../src/store/account-store.ts";
 import { type FakeCodex, startFakeCodex } from "../fake-codex/index.ts";
-import { DispatchChild } from "../helpers/child-process.ts";
+import type { DispatchChild } from "../helpers/child-process.ts";
 import { seedAccounts } from "../helpers/dispatch-harness.ts";
+import { runKillChaos } from "../helpers/kill-chaos.ts";
 
 const PROCS = 8;
 const ACCOUNTS = ["acct-1", "acct-2", "acct-3"];
@@ -36,26 +37,6 @@ afterEach(async () => {
 	if (home) await rm(home, { recursive: true, force: true });
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Waits (at most 2 s) until no token answer is between the endpoint and the pool: no token request
- * in flight, and every answered one's account committed after it arrived. Returns the wait in ms.
- */
-async function rotationsSettled(store: AccountStore, fake: FakeCodex): Promise<number> {
-	const started = Date.now();
-	for (;;) {
-		const recent = fake.requests.filter((r) => r.route === "token" && r.at > Date.now() - 5000);
-		const updatedAt = new Map((await store.read()).accounts.map((a) => [a.id, a.updatedAt]));
-		const pending = recent.filter(
-			(r) =>
-				(r.status === 0 && !r.clientClosed) || (r.status === 200 && (updatedAt.get(r.accountId ?? "") ?? 0) < r.at),
-		);
-		if (pending.length === 0 || Date.now() - started > 2000) return Date.now() - started;
-		await sleep(5);
-	}
-}
-
 describe("kill -9 chaos on one pool", () => {
 	it("8 processes × 3 accounts, SIGKILL every 1–2 s for 60 s: no account needs login, no reuse, no lease left", {
 		timeout: 150_000,
@@ -68,44 +49,16 @@ describe("kill -9 chaos on one pool", () => {
 		});
 		fake.token.delayMs = 250;
 		const env = { CHILD_HOME: home, CHILD_BASE_URL: fake.baseUrl, CHILD_TOKEN_URL: fake.tokenUrl };
-		const launch = () => {
-			const child = new DispatchChild(env);
-			children.push(child);
-			child.send({ cmd: "start" });
-			child.send({ cmd: "loop" });
-			return child;
-		};
-		const live = Array.from({ length: PROCS }, launch);
-		await Promise.all(live.map((c) => c.next((m) => m.type === "started")));
-
-		let kills = 0;
-		let faults = 0;
-		const holdOffs: number[] = [];
-		const watcher = new AccountStore({ home });
-		const until = Date.now() + CHAOS_MS;
-		while (Date.now() < until) {
-			await sleep(1000 + Math.random() * 1000);
-			// A short cooldown now and then: cooldown writes race with the refreshes and the kills.
-			const account = ACCOUNTS[faults++ % ACCOUNTS.length]!;
-			fake.setFault(account, { kind: "usage-limit", resetsInSeconds: 2 }, { times: 1 });
-			// Not while a rotation is between the endpoint's answer and the pool (see the file comment).
-			holdOffs.push(await rotationsSettled(watcher, fake));
-			const victim = live.splice(Math.floor(Math.random() * live.length), 1)[0]!;
-			victim.process.kill("SIGKILL");
-			kills++;
-			live.push(launch());
-		}
-		// Let the last ones settle, then stop them the ordinary way.
-		await Promise.all(live.map((c) => c.next((m) => m.type === "started")));
-		await sleep(3000);
-		await Promise.all(live.map((c) => c.stop()));
-
-		const tokenCalls = fake.requests.filter((r) => r.route === "token");
-		const statuses = tokenCalls.reduce<Record<string, number>>((acc, r) => {
-			acc[r.status] = (acc[r.status] ?? 0) + 1;
-			return acc;
-		}, {});
-		const answers = children.flatMap((c) => c.messages.filter((m) => m.type === "answer"));
+		const { kills, faults, holdOffs, tokenCalls, statuses, answers } = await runKillChaos({
+			fake,
+			watcher: new AccountStore({ home }),
+			accounts: ACCOUNTS,
+			processes: PROCS,
+			chaosMs: CHAOS_MS,
+			holdOffCapMs: 2000,
+			env: () => env,
+			children,
+		});
 		const store = new AccountStore({ home });
 		const data = await store.read();
 		console.log(

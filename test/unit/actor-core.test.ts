@@ -80,6 +80,12 @@ function makeActor(setup: Setup = {}) {
 	return { actor, deps, sent, patches, snapshots, last, of, send };
 }
 
+/** A refresh that fails with a fresh error each call. */
+const refreshThrows = (error: () => Error) =>
+	vi.fn<ActorDeps["refresh"]>(async () => {
+		throw error();
+	});
+
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Lets promises and the actor's one-per-turn snapshot (setImmediate) run, without moving the clock. */
@@ -254,9 +260,7 @@ describe("leases and refresh", () => {
 	it("a refused refresh token: the account needs a login, the store is told, later leases are denied without a call", async () => {
 		const a = makeActor({
 			deps: {
-				refresh: vi.fn(async () => {
-					throw new NeedsLoginError("refresh token reused");
-				}),
+				refresh: refreshThrows(() => new NeedsLoginError("refresh token reused")),
 			},
 		});
 		a.send({ type: "lease", id: 1, rejectedAccess: "access-1" });
@@ -285,9 +289,7 @@ describe("leases and refresh", () => {
 	it("a failed needs-login write does not stop the account from being marked", async () => {
 		const a = makeActor({
 			deps: {
-				refresh: vi.fn(async () => {
-					throw new NeedsLoginError("gone");
-				}),
+				refresh: refreshThrows(() => new NeedsLoginError("gone")),
 				persistNeedsLogin: vi.fn(async () => {
 					throw new Error("disk full");
 				}),
@@ -322,9 +324,7 @@ describe("leases and refresh", () => {
 	it("an error that is not a DispatchError travels with the generic code", async () => {
 		const a = makeActor({
 			deps: {
-				refresh: vi.fn(async () => {
-					throw new Error("boom");
-				}),
+				refresh: refreshThrows(() => new Error("boom")),
 			},
 		});
 		a.send({ type: "lease", id: 1, rejectedAccess: "access-1" });

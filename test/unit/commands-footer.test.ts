@@ -4,34 +4,25 @@ import { footerText } from "../../src/commands/footer.ts";
 import { SessionWatch } from "../../src/commands/session-watch.ts";
 import type { ActorSnapshot } from "../../src/protocol/messages.ts";
 import type { AccountView, Supervisor, SupervisorEvents } from "../../src/supervisor/supervisor.ts";
+import { accountView } from "../helpers/account-view.ts";
 import { recordingUI } from "../helpers/command-harness.ts";
 
 const NOW = new Date(2026, 0, 5, 12, 0, 0).getTime();
 
 function view(id: string, snapshot: Partial<ActorSnapshot> = {}, weekly?: number): AccountView {
-	return {
-		id,
-		label: id,
-		snapshot: {
-			accountId: id,
-			label: id,
-			state: "ready",
-			inFlight: 0,
-			activation: "active",
-			startedAt: NOW,
-			restarts: 0,
-			...(weekly !== undefined
-				? {
-						usage: {
-							secondary: { usedPercent: weekly, windowMinutes: 10080 },
-							observedAt: NOW,
-							source: "poll" as const,
-						},
-					}
-				: {}),
-			...snapshot,
-		},
-	};
+	return accountView(id, id, {
+		startedAt: NOW,
+		...(weekly !== undefined
+			? {
+					usage: {
+						secondary: { usedPercent: weekly, windowMinutes: 10080 },
+						observedAt: NOW,
+						source: "poll" as const,
+					},
+				}
+			: {}),
+		...snapshot,
+	});
 }
 
 describe("footerText", () => {

@@ -4,6 +4,7 @@ import { statusCommand } from "../../src/commands/status.ts";
 import { renderStatusTable } from "../../src/commands/status-table.ts";
 import type { ActorSnapshot } from "../../src/protocol/messages.ts";
 import type { AccountView } from "../../src/supervisor/supervisor.ts";
+import { accountView } from "../helpers/account-view.ts";
 import { commandEnv, recordingUI } from "../helpers/command-harness.ts";
 import { type Harness, startHarness } from "../helpers/dispatch-harness.ts";
 
@@ -11,23 +12,12 @@ const NOW = new Date(2026, 0, 5, 12, 0, 0).getTime();
 const MIN = 60_000;
 
 function view(label: string, snapshot: Partial<ActorSnapshot>, extra: Partial<AccountView> = {}): AccountView {
-	return {
-		id: `id-${label}`,
+	return accountView(
+		`id-${label}`,
 		label,
-		email: `${label}@example.test`,
-		plan: "plus",
-		snapshot: {
-			accountId: `id-${label}`,
-			label,
-			state: "ready",
-			inFlight: 0,
-			activation: "active",
-			startedAt: NOW - 3 * MIN,
-			restarts: 0,
-			...snapshot,
-		},
-		...extra,
-	};
+		{ startedAt: NOW - 3 * MIN, ...snapshot },
+		{ email: `${label}@example.test`, plan: "plus", ...extra },
+	);
 }
 
 const usage = (primary: number, weekly: number) => ({

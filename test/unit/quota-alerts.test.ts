@@ -9,29 +9,22 @@ import { claimAlerts, dueAlerts } from "../../src/quota/alerts.ts";
 import type { PoolSettings, StoreData } from "../../src/store/account-record.ts";
 import { AccountStore } from "../../src/store/account-store.ts";
 import type { AccountView } from "../../src/supervisor/supervisor.ts";
+import { accountView } from "../helpers/account-view.ts";
 
 const NOW = 1_800_000_000_000;
 const HOUR = 3_600_000;
 
 function view(id: string, weekly: number, state: ActorSnapshot["state"] = "ready"): AccountView {
-	return {
-		id,
-		label: id,
-		snapshot: {
-			accountId: id,
-			label: id,
-			state,
-			inFlight: 0,
-			activation: "dormant",
-			startedAt: NOW,
-			restarts: 0,
-			usage: {
-				secondary: { usedPercent: weekly, windowMinutes: 10080, resetsAt: NOW + 48 * HOUR },
-				observedAt: NOW,
-				source: "poll",
-			},
+	return accountView(id, id, {
+		state,
+		activation: "dormant",
+		startedAt: NOW,
+		usage: {
+			secondary: { usedPercent: weekly, windowMinutes: 10080, resetsAt: NOW + 48 * HOUR },
+			observedAt: NOW,
+			source: "poll",
 		},
-	};
+	});
 }
 
 describe("alert thresholds", () => {

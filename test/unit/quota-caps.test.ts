@@ -3,18 +3,13 @@ import { parseCapRequest } from "../../src/commands/cap.ts";
 import { capReached, capText, withCap } from "../../src/quota/caps.ts";
 import { type Candidate, chooseAccount, unavailableReason } from "../../src/supervisor/selection-policy.ts";
 import type { UsageSnapshot } from "../../src/usage/usage-snapshot.ts";
+import { pollUsage } from "../fixtures/usage/poll-usage.ts";
 
 const NOW = 1_800_000_000_000;
 const HOUR = 3_600_000;
 
-function usage(short: number, weekly: number, weeklyResetInHours = 72): UsageSnapshot {
-	return {
-		primary: { usedPercent: short, windowMinutes: 300, resetsAt: NOW + 2 * HOUR },
-		secondary: { usedPercent: weekly, windowMinutes: 10_080, resetsAt: NOW + weeklyResetInHours * HOUR },
-		observedAt: NOW,
-		source: "poll",
-	};
-}
+const usage = (short: number, weekly: number, weeklyResetInHours?: number) =>
+	pollUsage(NOW, short, weekly, weeklyResetInHours);
 
 function account(id: string, u: UsageSnapshot, extra: Partial<Candidate> = {}): Candidate {
 	return { id, label: id, state: "ready", usage: u, ...extra };

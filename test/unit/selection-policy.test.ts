@@ -6,18 +6,13 @@ import {
 	unavailableReason,
 } from "../../src/supervisor/selection-policy.ts";
 import type { UsageSnapshot } from "../../src/usage/usage-snapshot.ts";
+import { pollUsage } from "../fixtures/usage/poll-usage.ts";
 
 const NOW = 1_800_000_000_000;
 const HOUR = 3_600_000;
 
-function usage(primary: number, secondary: number, weeklyResetInHours = 72): UsageSnapshot {
-	return {
-		primary: { usedPercent: primary, windowMinutes: 300, resetsAt: NOW + 2 * HOUR },
-		secondary: { usedPercent: secondary, windowMinutes: 10_080, resetsAt: NOW + weeklyResetInHours * HOUR },
-		observedAt: NOW,
-		source: "poll",
-	};
-}
+const usage = (primary: number, secondary: number, weeklyResetInHours?: number) =>
+	pollUsage(NOW, primary, secondary, weeklyResetInHours);
 
 function account(id: string, extra: Partial<Candidate> = {}): Candidate {
 	return { id, label: id, state: "ready", ...extra };
@@ -241,6 +236,12 @@ function freePlan(weekly: number, weeklyResetInHours: number): UsageSnapshot {
 	};
 }
 
+/** "a" resets its week sooner (so is preferred) but has the given per-model limits cooling down; "b" is free. */
+const limitCooled = (limitCooldowns: Record<string, number>): Candidate[] => [
+	account("a", { usage: usage(10, 10, 1), limitCooldowns }),
+	account("b", { usage: usage(10, 10, 100) }),
+];
+
 const lengthRows: Row[] = [
 	{
 		name: "a full window with credits serves only when no account has plan quota",
@@ -379,37 +380,25 @@ const lengthRows: Row[] = [
 	},
 	{
 		name: "a per-model limit cooling down skips the account for that limit only",
-		candidates: [
-			account("a", { usage: usage(10, 10, 1), limitCooldowns: { codex_bengalfox: NOW + HOUR } }),
-			account("b", { usage: usage(10, 10, 100) }),
-		],
+		candidates: limitCooled({ codex_bengalfox: NOW + HOUR }),
 		input: { limit: "codex_bengalfox" },
 		expected: { id: "b", reason: "soonest-weekly-reset" },
 	},
 	{
 		name: "a per-model limit whose cooldown ended now is routable for it",
-		candidates: [
-			account("a", { usage: usage(10, 10, 1), limitCooldowns: { codex_bengalfox: NOW } }),
-			account("b", { usage: usage(10, 10, 100) }),
-		],
+		candidates: limitCooled({ codex_bengalfox: NOW }),
 		input: { limit: "codex_bengalfox" },
 		expected: { id: "a", reason: "soonest-weekly-reset" },
 	},
 	{
 		name: "another limit's cooldown does not skip the account",
-		candidates: [
-			account("a", { usage: usage(10, 10, 1), limitCooldowns: { codex_other: NOW + HOUR } }),
-			account("b", { usage: usage(10, 10, 100) }),
-		],
+		candidates: limitCooled({ codex_other: NOW + HOUR }),
 		input: { limit: "codex_bengalfox" },
 		expected: { id: "a", reason: "soonest-weekly-reset" },
 	},
 	{
 		name: "…and keeps it routable for the other models",
-		candidates: [
-			account("a", { usage: usage(10, 10, 1), limitCooldowns: { codex_bengalfox: NOW + HOUR } }),
-			account("b", { usage: usage(10, 10, 100) }),
-		],
+		candidates: limitCooled({ codex_bengalfox: NOW + HOUR }),
 		expected: { id: "a", reason: "soonest-weekly-reset" },
 	},
 ];

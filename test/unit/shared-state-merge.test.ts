@@ -4,6 +4,14 @@ import type { UsageSnapshot } from "../../src/usage/usage-snapshot.ts";
 
 const NOW = 1_800_000_000_000;
 
+/** A stored 5 s cooldown with its probe due and leased (a new object each time). */
+const cooledWithProbe = () => ({
+	cooldownUntil: NOW + 5000,
+	cooldownReason: "r",
+	probeDue: NOW + 5000,
+	probeLease: { owner: "p", until: 1 },
+});
+
 describe("mergeSharedState: model refusals and degraded marks", () => {
 	it("keeps each model's latest refusal, drops expired ones, and never loses another process's", () => {
 		const current = { modelRefusals: { "gpt-a": NOW + 1000, "gpt-old": NOW - 1 } };
@@ -56,12 +64,7 @@ describe("mergeSharedState: cooldowns", () => {
 	});
 
 	it("a patch without a cooldown keeps the stored one and its probe", () => {
-		const stored = {
-			cooldownUntil: NOW + 5000,
-			cooldownReason: "r",
-			probeDue: NOW + 5000,
-			probeLease: { owner: "p", until: 1 },
-		};
+		const stored = cooledWithProbe();
 		expect(mergeSharedState(stored, { usage: usage(NOW) }, NOW)).toStrictEqual({ ...stored, usage: usage(NOW) });
 	});
 
@@ -76,12 +79,7 @@ describe("mergeSharedState: cooldowns", () => {
 	});
 
 	it("a retraction ends a stored cooldown up to its time (and its probe); a later one found meanwhile stays", () => {
-		const stored = {
-			cooldownUntil: NOW + 5000,
-			cooldownReason: "r",
-			probeDue: NOW + 5000,
-			probeLease: { owner: "p", until: 1 },
-		};
+		const stored = cooledWithProbe();
 		expect(mergeSharedState(stored, { retractCooldownUpTo: NOW + 5000 }, NOW)).toStrictEqual({});
 		expect(mergeSharedState(stored, { retractCooldownUpTo: NOW + 4999 }, NOW)).toStrictEqual(stored);
 		// Nothing stored to retract: a probe due from before stays.
@@ -91,12 +89,7 @@ describe("mergeSharedState: cooldowns", () => {
 	});
 
 	it("the account served: no probe is due any more; the cooldown, if any, stays", () => {
-		const stored = {
-			cooldownUntil: NOW + 5000,
-			cooldownReason: "r",
-			probeDue: NOW + 5000,
-			probeLease: { owner: "p", until: 1 },
-		};
+		const stored = cooledWithProbe();
 		expect(mergeSharedState(stored, { probed: true }, NOW)).toStrictEqual({
 			cooldownUntil: NOW + 5000,
 			cooldownReason: "r",

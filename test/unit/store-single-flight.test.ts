@@ -21,6 +21,30 @@ const fresh = (n: number): AccountCredentials => ({
 	expiresAt: 2e12 + n,
 });
 
+/**
+ * A store holding acct-a with a short lease, renewed every 50 ms (the renewal finds the row taken
+ * over within one tick), and the abort signal of the refresh lease it holds at the moment.
+ */
+async function leaseWatched(): Promise<{ store: AccountStore; lease: () => AbortSignal | undefined }> {
+	const store = new AccountStore({ home: await tempHome(), leaseTtlMs: 150 });
+	await store.update((d) => void d.accounts.push(account("acct-a")));
+	let lease: AbortSignal | undefined;
+	const lock = store.withAccountLock.bind(store);
+	store.withAccountLock = (id, fn) =>
+		lock(id, (signal) => {
+			lease = signal;
+			return fn(signal);
+		});
+	return { store, lease: () => lease };
+}
+
+/** A holder on another host takes acct-a's refresh lease over. */
+function takeOver(store: AccountStore): void {
+	const db = new (sqlite().DatabaseSync)(store.file);
+	db.prepare("UPDATE leases SET host = 'other-host', nonce = 'theirs', pid = 1 WHERE name = ?").run("refresh:acct-a");
+	db.close();
+}
+
 describe("refreshSingleFlight", () => {
 	it("refreshes when the stored token is the one the caller knew, and stores the result", async () => {
 		const store = await seeded();
@@ -107,28 +131,16 @@ describe("refreshSingleFlight", () => {
 	});
 
 	it("a lease lost before the call (taken over meanwhile) stops it: no refresh, nothing written", async () => {
-		// A short lease, renewed every 50 ms: the renewal finds the row taken over within one tick.
-		const store = new AccountStore({ home: await tempHome(), leaseTtlMs: 150 });
-		await store.update((d) => void d.accounts.push(account("acct-a")));
-		let lease: AbortSignal | undefined;
-		const lock = store.withAccountLock.bind(store);
-		store.withAccountLock = (id, fn) =>
-			lock(id, (signal) => {
-				lease = signal;
-				return fn(signal);
-			});
+		const { store, lease } = await leaseWatched();
 		// While the stored record is read, a holder on another host takes the lease over (as it would
 		// once this process stalled past the expiry), and the renewal sees it.
 		const read = store.read.bind(store);
 		store.read = async () => {
 			const data = await read();
-			if (lease && !lease.aborted) {
-				const db = new (sqlite().DatabaseSync)(store.file);
-				db.prepare("UPDATE leases SET host = 'other-host', nonce = 'theirs', pid = 1 WHERE name = ?").run(
-					"refresh:acct-a",
-				);
-				db.close();
-				await once(lease, "abort");
+			const signal = lease();
+			if (signal && !signal.aborted) {
+				takeOver(store);
+				await once(signal, "abort");
 			}
 			return data;
 		};
@@ -144,23 +156,11 @@ describe("refreshSingleFlight", () => {
 	});
 
 	it("a lease lost during the call: the rotated tokens are still saved (the only live ones)", async () => {
-		const store = new AccountStore({ home: await tempHome(), leaseTtlMs: 150 });
-		await store.update((d) => void d.accounts.push(account("acct-a")));
-		let lease: AbortSignal | undefined;
-		const lock = store.withAccountLock.bind(store);
-		store.withAccountLock = (id, fn) =>
-			lock(id, (signal) => {
-				lease = signal;
-				return fn(signal);
-			});
+		const { store, lease } = await leaseWatched();
 		await expect(
 			refreshSingleFlight(store, "acct-a", "access-acct-a-1", async () => {
-				const db = new (sqlite().DatabaseSync)(store.file);
-				db.prepare("UPDATE leases SET host = 'other-host', nonce = 'theirs', pid = 1 WHERE name = ?").run(
-					"refresh:acct-a",
-				);
-				db.close();
-				await once(lease!, "abort");
+				takeOver(store);
+				await once(lease()!, "abort");
 				return fresh(7);
 			}),
 		).rejects.toMatchObject({ name: "StoreLockCompromisedError" });

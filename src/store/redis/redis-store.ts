@@ -4,17 +4,18 @@ import type { Socket } from "node:net";
 import type { Redis, RedisOptions } from "ioredis";
 import { DispatchError } from "../../errors.ts";
 import type { AccountCredentials, AccountRecord, SharedAccountState, StoreData } from "../account-record.ts";
+import { whileLeaseRenewed } from "../lease-hold.ts";
 import type { LeaseHolder } from "../leases.ts";
-import { readPending, removePending, writePending } from "../pending-save.ts";
+import { readPending, removePending } from "../pending-save.ts";
 import type { PoolStore, RotationOutcome, StoreHealth } from "../pool-store.ts";
 import { type LeaseOwner, newOwner, ownerIsDead, thisProcess } from "../process-identity.ts";
+import { adoptCredentials, saveRotationOrSideFile } from "../rotation-save.ts";
 import type { RedisStoreConfig } from "../store-config.ts";
 import { redactUrl } from "../store-config.ts";
 import {
 	StoreCorruptError,
 	StoreInvalidUpdateError,
 	StoreKeyError,
-	StoreLockCompromisedError,
 	StoreLockReentryError,
 	StoreLockTimeoutError,
 	StoreUnreachableError,
@@ -142,36 +143,21 @@ export class RedisPoolStore implements PoolStore {
 		credentials: AccountCredentials,
 		retries = 2,
 	): Promise<RotationOutcome> {
-		let last: unknown;
-		for (let attempt = 0; attempt <= retries; attempt++) {
-			try {
-				return await this.update((data) => {
-					const record = data.accounts.find((a) => a.id === accountId);
-					if (!record) return { saved: false as const, conflict: true as const };
-					if (record.credentials.refresh !== replaces) {
-						if (record.credentials.refresh === credentials.refresh) return { saved: true as const };
-						return { saved: false as const, conflict: true as const, current: record.credentials };
-					}
-					record.credentials = { ...credentials };
-					record.updatedAt = Date.now();
-					delete record.needsLogin;
-					return { saved: true as const };
-				});
-			} catch (error) {
-				last = error;
-				if (!(error instanceof StoreUnreachableError || error instanceof StoreWriteError)) break;
-				await sleep(20 * (attempt + 1));
-			}
-		}
-		const reason = last instanceof DispatchError ? last.code : "unknown";
-		// The tokens are the only live ones: a side file in the state folder holds them until the
-		// pool takes them (merged on the next connection); the pool itself never moves to a file.
-		try {
-			const sideFile = writePending(this.home, { accountId, replaces, credentials, savedAt: Date.now() });
-			return { saved: false, reason, sideFile };
-		} catch {
-			return { saved: false, reason: `${reason}; side file refused too` };
-		}
+		return saveRotationOrSideFile(
+			{
+				home: this.home,
+				write: (apply) => this.update(apply),
+				retryable: (error) => error instanceof StoreUnreachableError || error instanceof StoreWriteError,
+				reason: (error) => (error instanceof DispatchError ? error.code : "unknown"),
+				// The tokens are the only live ones: a side file in the state folder holds them until the
+				// pool takes them (merged on the next connection); the pool itself never moves to a file.
+				sideFileRefused: (reason) => `${reason}; side file refused too`,
+			},
+			accountId,
+			replaces,
+			credentials,
+			retries,
+		);
 	}
 
 	async withAccountLock<T>(accountId: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -225,27 +211,17 @@ export class RedisPoolStore implements PoolStore {
 			heldHere.delete(owner.nonce);
 			throw error;
 		}
-		const lost = new AbortController();
-		const renew = setInterval(
-			() => {
-				void this.#ready()
-					.then((client) => client.piRenewLease(key, token!, ttl))
-					.then(
-						(ok) => {
-							if (ok !== 1) lost.abort(new StoreLockCompromisedError(lockPath));
-						},
-						() => undefined,
-					);
-			},
-			Math.max(50, ttl / 3),
-		);
-		renew.unref();
 		try {
-			const result = await this.#heldLeases.run(new Set([...held, name]), () => fn(lost.signal));
-			if (lost.signal.aborted) throw lost.signal.reason;
-			return result;
+			return await whileLeaseRenewed(
+				ttl,
+				lockPath,
+				() =>
+					this.#ready()
+						.then((client) => client.piRenewLease(key, token!, ttl))
+						.then((ok) => ok === 1),
+				(signal) => this.#heldLeases.run(new Set([...held, name]), () => fn(signal)),
+			);
 		} finally {
-			clearInterval(renew);
 			heldHere.delete(owner.nonce);
 			await this.#release(key, token, name).catch(() => this.#releaseLater(key, token, name));
 		}
@@ -629,10 +605,7 @@ export class RedisPoolStore implements PoolStore {
 			try {
 				await this.update((data) => {
 					const record = data.accounts.find((a) => a.id === pending.accountId);
-					if (record?.credentials.refresh !== pending.replaces) return;
-					record.credentials = pending.credentials;
-					record.updatedAt = Date.now();
-					delete record.needsLogin;
+					if (record?.credentials.refresh === pending.replaces) adoptCredentials(record, pending.credentials);
 				});
 				removePending(file);
 			} catch {
