@@ -11,7 +11,7 @@ export type ForwardResult =
 	| { type: "forwarded"; final: FinalEvent }
 	| { type: "error-before-content"; event: Extract<AssistantMessageEvent, { type: "error" }> };
 
-export async function forwardEvents(
+export function forwardEvents(
 	inner: AssistantMessageEventStream,
 	out: AssistantMessageEventStream,
 	onErrorAfterContent: (event: Extract<AssistantMessageEvent, { type: "error" }>) => void,
@@ -21,11 +21,12 @@ export async function forwardEvents(
 	let heldStart: AssistantMessageEvent | undefined;
 	let flowing = false;
 	let delta = false;
-	for await (const event of inner) {
+	/** One event; the result once the attempt is decided. */
+	const take = (event: AssistantMessageEvent): ForwardResult | undefined => {
 		if (!flowing) {
 			if (event.type === "start") {
 				heldStart = event;
-				continue;
+				return undefined;
 			}
 			if (event.type === "error") return { type: "error-before-content", event };
 			flowing = true;
@@ -38,6 +39,45 @@ export async function forwardEvents(
 			onFirstDelta?.();
 		}
 		if (event.type === "done" || event.type === "error") return { type: "forwarded", final: event };
+		return undefined;
+	};
+	// pi-ai's stream ended before we got it (a synchronous refusal): its queue holds the events.
+	if ((inner as unknown as { done?: boolean }).done !== false) return iterate(inner, take);
+	// Otherwise each event is taken at its push, in pi-ai's own turn: no async-iterator promise
+	// hops per event between pi-ai and pi (the event reaches pi's stream in the same tick).
+	return new Promise((resolve) => {
+		let decided = false;
+		inner.push = (event) => {
+			if (decided) return;
+			let result: ForwardResult | undefined;
+			try {
+				result = take(event);
+			} catch (error) {
+				// Ours, not pi-ai's: it must not land in pi-ai's own error handling.
+				decided = true;
+				resolve(Promise.reject(error));
+				return;
+			}
+			if (result) {
+				decided = true;
+				resolve(result);
+			}
+		};
+		inner.end = () => {
+			if (decided) return;
+			decided = true;
+			resolve(Promise.reject(new Error("Codex stream ended without a final event")));
+		};
+	});
+}
+
+async function iterate(
+	inner: AssistantMessageEventStream,
+	take: (event: AssistantMessageEvent) => ForwardResult | undefined,
+): Promise<ForwardResult> {
+	for await (const event of inner) {
+		const result = take(event);
+		if (result) return result;
 	}
 	throw new Error("Codex stream ended without a final event");
 }

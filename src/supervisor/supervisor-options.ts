@@ -13,7 +13,7 @@ export interface SupervisorOptions {
 	/** Actor tunables; defaults below. */
 	actor?: Partial<Omit<ActorConfig, "codexBaseUrl" | "auth" | "home" | "store">>;
 	restart?: Partial<RestartPolicyOptions & { backoffMs: number; readyTimeoutMs: number }>;
-	/** Streams in flight at once, over all accounts and per account. */
+	/** Streams in flight at once, over all accounts and per account (see CONCURRENCY_DEFAULTS). */
 	concurrency?: { global?: number; perAccount?: number };
 	/** Injectable randomness for the last tier of the selection policy. */
 	random?: () => number;
@@ -65,7 +65,13 @@ export const ACTOR_DEFAULTS = {
 } satisfies Partial<ActorConfig>;
 
 export const RESTART_DEFAULTS = { intensity: 5, periodMs: 60_000, backoffMs: 50, readyTimeoutMs: 10_000 };
-export const CONCURRENCY_DEFAULTS = { global: 64, perAccount: 16 };
+/**
+ * A guard against a runaway caller, not a throttle: pi alone sends every stream at once, and one pi
+ * process has a handful (its agent, subagents). Codex documents no per-account limit on streams in
+ * flight (quota is usage, and a 429 moves the request on), so there is no per-account bound unless
+ * one is set; a bound here would only queue what the direct path sends (bench: 100 streams × 4).
+ */
+export const CONCURRENCY_DEFAULTS = { global: 256, perAccount: Number.POSITIVE_INFINITY };
 
 export function actorConfigFrom(options: SupervisorOptions): ActorConfig {
 	return {

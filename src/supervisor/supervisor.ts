@@ -285,15 +285,18 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
 	/** Runs `task` inside the global and the account's concurrency bounds. */
 	schedule<T>(accountId: string, task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+		const options = signal ? { signal } : {};
+		// No per-account bound (the default): one queue, one promise hop fewer per request.
+		const perAccount = this.options.concurrency?.perAccount ?? CONCURRENCY_DEFAULTS.perAccount;
+		if (perAccount >= this.#queue.concurrency) return this.#queue.add(task, options);
 		let accountQueue = this.#accountQueues.get(accountId);
 		if (!accountQueue) {
 			accountQueue = new PQueue({
-				concurrency: this.options.concurrency?.perAccount ?? CONCURRENCY_DEFAULTS.perAccount,
+				concurrency: perAccount,
 			});
 			this.#accountQueues.set(accountId, accountQueue);
 		}
 		const queue = accountQueue;
-		const options = signal ? { signal } : {};
 		return this.#queue.add(() => queue.add(task, options), options);
 	}
 
