@@ -11,7 +11,7 @@ import { migrate } from "./migrate.ts";
 import { migrateSeats, seatsToName } from "./seat-migration.ts";
 import { type Database, SQLITE_CORRUPT, SQLITE_NOTADB, sqlite, sqliteCode } from "./sqlite.ts";
 import { StoreCorruptError, StoreFutureSchemaError } from "./store-errors.ts";
-import { storeDataProblem } from "./store-shape.ts";
+import { isObject, storeDataProblem } from "./store-shape.ts";
 
 /** The database layout this version writes (schema 1 was accounts.json). */
 export const DB_SCHEMA = 2;
@@ -102,9 +102,20 @@ function seatsNamed(db: Database): boolean {
 	return db.prepare("SELECT 1 FROM meta WHERE key = ?").get(SEATS_MARKER) !== undefined;
 }
 
-/** Not migrated yet, or an older pi-dispatch sharing the pool saved a record without its seat since. */
-function seatsDue(db: Database, data: StoreData | string = readData(db)): boolean {
-	return typeof data !== "string" && (!seatsNamed(db) || seatsToName(data));
+/**
+ * Not migrated yet, or an older pi-dispatch sharing the pool saved a record without its seat since.
+ * Runs at every open: only the records that name no seat are read (none, once migrated).
+ */
+function seatsDue(db: Database): boolean {
+	if (!seatsNamed(db)) return true;
+	const rows = db
+		.prepare(
+			"SELECT record FROM accounts WHERE (CASE WHEN json_valid(record) THEN json_extract(record, '$.seat') ELSE 'invalid' END) IS NULL",
+		)
+		.all() as { record: string }[];
+	// A row that is not a record is left to the store's corrupt-database handling.
+	const records = rows.map((row) => JSON.parse(row.record) as unknown).filter(isObject) as unknown as AccountRecord[];
+	return seatsToName(records);
 }
 
 /**
@@ -115,7 +126,7 @@ function upgrade(db: Database, file: string): void {
 	db.exec("BEGIN IMMEDIATE");
 	try {
 		const before = readData(db);
-		if (typeof before !== "string" && seatsDue(db, before)) {
+		if (typeof before !== "string" && seatsDue(db)) {
 			writeData(db, seatsMigrated(before, file), before);
 			db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?, '1')").run(SEATS_MARKER);
 		}

@@ -57,10 +57,8 @@ export function migrateSeats(before: StoreData, now: number): SeatMigration {
 }
 
 /** Whether some record names no seat though its tokens do (saved by a version from before seats). */
-export function seatsToName(data: StoreData): boolean {
-	return data.accounts.some(
-		(record) => record.seat === undefined && withSeat(structuredClone(record)).seat !== undefined,
-	);
+export function seatsToName(records: readonly AccountRecord[]): boolean {
+	return records.some((record) => record.seat === undefined && withSeat(structuredClone(record)).seat !== undefined);
 }
 
 /** The record with the seat its stored tokens name, when it names none yet. */
