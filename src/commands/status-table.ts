@@ -12,7 +12,13 @@ import type { CreditsPolicy } from "../store/account-record.ts";
 import type { AccountView, Supervisor } from "../supervisor/supervisor.ts";
 import { MODEL_NOT_ON_PLAN } from "../usage/upstream-failure.ts";
 import { isOnCredits, type LimitUsage, type UsageSnapshot, type UsageWindow } from "../usage/usage-snapshot.ts";
-import { accountStanding, type SessionAccounts, standingText, stateText } from "./account-state.ts";
+import {
+	type AccountStanding,
+	accountStanding,
+	type SessionAccounts,
+	standingText,
+	stateText,
+} from "./account-state.ts";
 import { formatDuration, formatPercent, renderTable, safeOneLine } from "./text-format.ts";
 
 export const STATUS_WIDTH = 80;
@@ -60,10 +66,11 @@ export function renderStatusTable(input: StatusTableInput): string[] {
 		const usage = snapshot.usage;
 		const windows = windowsByLength(usage);
 		const burn = input.burn?.get(view.id);
+		const standing = accountStanding(view, input.session, now);
 		rows.push([
 			view.label,
 			view.plan ?? usage?.planType ?? "-",
-			shortState(view, input, now),
+			shortState(view, standing, input, now),
 			windowCell(windows["5h"], now, SHORT_MINUTES),
 			windowCell(windows.weekly, now, LONG_MINUTES),
 			burn === undefined ? "-" : burnText(burn),
@@ -71,7 +78,7 @@ export function renderStatusTable(input: StatusTableInput): string[] {
 		]);
 		const health = healthNote(view, now);
 		const limits = (usage?.limits ?? []).map((limit) => limitNote(limit, snapshot.limitCooldowns?.[limit.id], now));
-		notes.set(rows.length - 1, [...refusalNotes(view, input, now), ...limits, ...(health ? [health] : [])]);
+		notes.set(rows.length - 1, [...refusalNotes(view, standing, now), ...limits, ...(health ? [health] : [])]);
 	}
 	const lines = fitTable(HEADER, rows, width);
 	// Health notes go under their account, cut to the width; they do not widen the columns.
@@ -85,8 +92,7 @@ export function renderStatusTable(input: StatusTableInput): string[] {
 }
 
 /** The STATE cell, short: the full sentence is in `--json` (and /dispatch-use's picker). */
-function shortState(view: AccountView, input: StatusTableInput, now: number): string {
-	const standing = accountStanding(view, input.session, now);
+function shortState(view: AccountView, standing: AccountStanding, input: StatusTableInput, now: number): string {
 	const usage = view.snapshot.usage;
 	if (standing.kind === "available" || standing.kind === "active") {
 		if (isOnCredits(usage)) return creditsState(usage, input.credits);
@@ -232,8 +238,7 @@ function creditsBalance(usage: UsageSnapshot | undefined): string {
 
 /** Restarts and the last error, with its age (an old one next to fresh successes reads as history). */
 /** A refusal's re-check time and the models the plan refused: too long for the STATE cell. */
-function refusalNotes(view: AccountView, input: StatusTableInput, now: number): string[] {
-	const standing = accountStanding(view, input.session, now);
+function refusalNotes(view: AccountView, standing: AccountStanding, now: number): string[] {
 	const notes = standing.kind === "refused" && standing.until !== undefined ? [standingText(standing, now)] : [];
 	if (view.refusedModels?.length) notes.push(`${MODEL_NOT_ON_PLAN}: ${view.refusedModels.join(", ")}`);
 	return notes;

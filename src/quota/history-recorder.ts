@@ -5,12 +5,12 @@
  * turn of the event loop after the snapshot, never awaited by anything.
  */
 import type { ActorSnapshot } from "../protocol/messages.ts";
-import type { AccountStore } from "../store/account-store.ts";
+import type { PoolStore } from "../store/pool-store.ts";
 import { HISTORY_MIN_GAP_MS } from "../store/usage-history.ts";
 import { sampleOf } from "../store/usage-sample.ts";
 
 interface SnapshotSource {
-	readonly store: Pick<AccountStore, "appendUsageSample">;
+	readonly store: Pick<PoolStore, "appendUsageSample">;
 	on(event: "snapshot", listener: (snapshot: ActorSnapshot) => void): unknown;
 	off(event: "snapshot", listener: (snapshot: ActorSnapshot) => void): unknown;
 }

@@ -4,7 +4,7 @@
  */
 import { formatLocalTime } from "../dispatch/user-messages.ts";
 import type { PoolSettings } from "../store/account-record.ts";
-import type { AccountStore } from "../store/account-store.ts";
+import type { PoolStore } from "../store/pool-store.ts";
 import type { AccountView } from "../supervisor/supervisor.ts";
 import { longestWindow } from "../usage/usage-snapshot.ts";
 import { capFor } from "./caps.ts";
@@ -21,7 +21,7 @@ function counts(view: AccountView): boolean {
 }
 
 export async function loadQuotaView(
-	store: Pick<AccountStore, "readUsageHistory">,
+	store: Pick<PoolStore, "readUsageHistory">,
 	accounts: readonly AccountView[],
 	settings: PoolSettings,
 	now: number,
