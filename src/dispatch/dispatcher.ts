@@ -61,8 +61,12 @@ interface RequestState {
 	/** Accounts that answered 403 without a reason: marked only once another account serves. */
 	forbidden: ActorHandle[];
 	/** What a failed attempt taught, held back while the request moves on (see `#later`). */
-	later: { share: (() => void)[]; tell: (() => void)[] };
+	later: { share: (() => void)[]; tell: (() => void)[]; read: (() => void)[] };
 	laterTimer?: NodeJS.Timeout;
+	/** pi has this request's first delta: held-back work no longer waits for it. */
+	flowing: boolean;
+	/** Attempts released at a 429's status line, still being read and classified. */
+	settling: Promise<unknown>[];
 }
 
 /** A 403 that another account then got past: the account sits out this long. */
@@ -112,7 +116,9 @@ export class Dispatcher {
 			out,
 			stripAllReasoning: false,
 			forbidden: [],
-			later: { share: [], tell: [] },
+			later: { share: [], tell: [], read: [] },
+			flowing: false,
+			settling: [],
 		};
 		this.#run(request)
 			.catch((error: unknown) => this.#fail(request, `pi-dispatch: ${describeError(error)}`))
@@ -121,28 +127,44 @@ export class Dispatcher {
 	};
 
 	/**
-	 * What a failed attempt taught, beyond this process's routing (marked at once): the store write
-	 * other processes read, and the actor's message. Both run once the next attempt has shown its
-	 * first token, the request has ended, or after LATER_MAX_MS, whichever comes first, so that neither
-	 * competes with the failover for the main thread (they cost about as much as the naive
-	 * rotator's whole retry). Shares first, written at once: the pool has the cooldown before the
-	 * actor hears of it and could retract it.
+	 * What a failed attempt taught, beyond this process's routing: the store write other processes
+	 * read (`share`), the actor's message (`tell`), and the reading of a cut 429's answer itself
+	 * (`read`). They run once the next attempt has shown its first token, the request has ended, or
+	 * after LATER_MAX_MS, whichever comes first, so that none competes with the failover for the
+	 * main thread (together they cost more than the naive rotator's whole retry). Shares first,
+	 * written at once: the pool has the cooldown before the actor hears of it and could retract it.
 	 */
-	#later(request: RequestState, kind: "share" | "tell", work: () => void): void {
+	#later(request: RequestState, kind: "share" | "tell" | "read", work: () => void): void {
 		request.later[kind].push(work);
-		request.laterTimer ??= setTimeout(() => this.#flushLater(request), LATER_MAX_MS);
+		request.laterTimer ??= setTimeout(() => this.#flushLater(request), request.flowing ? 0 : LATER_MAX_MS);
 	}
 
 	#flushLater(request: RequestState): void {
 		if (request.laterTimer === undefined) return;
 		clearTimeout(request.laterTimer);
 		request.laterTimer = undefined;
-		const { share, tell } = request.later;
+		const { share, tell, read } = request.later;
 		if (share.length > 0) {
 			for (const work of share.splice(0)) work();
 			void this.#supervisor.flushLearnt();
 		}
 		for (const work of tell.splice(0)) work();
+		for (const work of read.splice(0)) work();
+	}
+
+	/**
+	 * The answer's last event waits for the 429s before it to be read and classified: by the time pi
+	 * sees the request end, the failover notice is out and the cooldown is on its way to the store.
+	 */
+	#beforeFinal(request: RequestState): Promise<void> | undefined {
+		if (request.settling.length === 0) return undefined;
+		this.#flushLater(request);
+		return Promise.all(request.settling).then(() => this.#flushLater(request));
+	}
+
+	/** Resolves when the request's held-back work runs (see `#later`). */
+	#whenLaterRuns(request: RequestState): Promise<void> {
+		return new Promise((resolve) => this.#later(request, "read", resolve));
 	}
 
 	async #run(request: RequestState): Promise<void> {
@@ -156,13 +178,11 @@ export class Dispatcher {
 			tried.add(id);
 			failures.set(id, `model not on this plan (${request.model.id})`);
 		}
-		const avoided = this.#supervisor.degradedAccounts().filter((id) => !tried.has(id));
+		const avoided = this.#supervisor.avoidedAccounts().filter((id) => !tried.has(id));
 		for (const id of avoided) tried.add(id);
 		const waitedFor = new Set<string>();
 		let pending: { from: ActorHandle; reason: string; until?: number; settled?: Promise<AttemptOutcome> } | undefined;
 		let lastDetail: string | undefined;
-		/** Attempts released at their status line, still being classified. */
-		const settling: Promise<unknown>[] = [];
 		for (;;) {
 			if (signal?.aborted) return this.#fail(request, "Request was aborted", "aborted");
 			const choice = this.#supervisor.choose(sessionKey, tried, request.model.id);
@@ -183,13 +203,15 @@ export class Dispatcher {
 				pending = undefined;
 			}
 			if (!choice) {
+				// Nothing left to keep the main thread free for: what failed attempts taught runs now.
+				this.#flushLater(request);
 				if (avoided.length > 0) {
 					for (const id of avoided.splice(0)) tried.delete(id);
 					continue;
 				}
 				if (await this.#waitForRestartingActor(tried, waitedFor)) continue;
 				if (await this.#supervisor.waitForProbe(tried, signal)) continue;
-				await Promise.all(settling);
+				await Promise.all(request.settling);
 				return this.#fail(request, this.#noAccountMessage(lastDetail, failures));
 			}
 			const actor = this.#supervisor.actor(choice.id);
@@ -220,7 +242,7 @@ export class Dispatcher {
 			failures.set(choice.id, outcome.reason);
 			const id = choice.id;
 			if (outcome.settled) {
-				settling.push(
+				request.settling.push(
 					outcome.settled.then((settled) => {
 						if (settled.type !== "failover") return;
 						failures.set(id, settled.reason);
@@ -245,6 +267,8 @@ export class Dispatcher {
 			return leaseFailure(error);
 		}
 		let refreshed = false;
+		/** Ends the other requests' avoidance of this account once a cut 429 is classified. */
+		let settling: (() => void) | undefined;
 		for (;;) {
 			const observation: Observation = {};
 			// A 429 is another account's turn whatever its body says: the next attempt starts at its
@@ -270,12 +294,24 @@ export class Dispatcher {
 					onResponse: (seen) => this.#learn(actor, seen, request),
 					// Answers another account (or a refresh) will handle end the attempt at once.
 					cut: cutsAttempt,
-					onCut: (status) => status === 429 && release(),
+					// A 429's answer is read once the next attempt has its first token (or later, see
+					// #later); meanwhile this process's other requests prefer other accounts.
+					onCut: (status) => {
+						// pi-ai calls pi's own `onResponse` hook only for answers it reads itself.
+						this.#tellPiOfAnswer(request, status, observation.headers);
+						if (status !== 429) return undefined;
+						settling ??= this.#supervisor.avoidWhileSettling(actor.accountId);
+						release();
+						return this.#whenLaterRuns(request);
+					},
 					...(request.options?.fetch ? { inner: request.options.fetch } : {}),
 				}),
 				// WebSocket: the refusal's status, headers and body come in an event, not an answer.
 				onProviderStreamEvent: (event, model) => {
-					if (observeProviderEvent(observation, event)) this.#learn(actor, observation, request);
+					if (observeProviderEvent(observation, event)) {
+						this.#tellPiOfAnswer(request, observation.status, observation.headers);
+						this.#learn(actor, observation, request);
+					}
 					return request.options?.onProviderStreamEvent?.(event, model);
 				},
 			});
@@ -285,7 +321,11 @@ export class Dispatcher {
 				request.out,
 				(event) => this.#brokeOff(event, actor.snapshot.label),
 				// After pi got its first token (this turn's microtasks), not before it.
-				() => request.laterTimer !== undefined && setImmediate(() => this.#flushLater(request)),
+				() => {
+					request.flowing = true;
+					if (request.laterTimer !== undefined) setImmediate(() => this.#flushLater(request));
+				},
+				() => this.#beforeFinal(request),
 			);
 			const result = await Promise.race([forwarding, released]);
 			if (result === "released") {
@@ -313,7 +353,8 @@ export class Dispatcher {
 							reason: "failed",
 							detail: describeError(error),
 						}),
-					);
+					)
+					.finally(settling);
 				return { type: "failover", reason: "exhausted", settled };
 			}
 			if (result.type === "forwarded") {
@@ -417,8 +458,6 @@ export class Dispatcher {
 		if (seen.status === undefined || !seen.headers) return;
 		const now = Date.now();
 		const failed = seen.status >= 400;
-		// pi-ai calls pi's own `onResponse` hook only for answers it reads itself.
-		if (failed) void request.options?.onResponse?.({ status: seen.status, headers: seen.headers }, request.model);
 		const observation = {
 			status: seen.status,
 			headers: rateLimitHeadersOnly(seen.headers),
@@ -451,6 +490,15 @@ export class Dispatcher {
 				this.#later(request, "share", learn);
 			} else learn();
 		}
+	}
+
+	/** pi's `onResponse` hook, for an answer pi-ai does not read itself (cut short, or a WebSocket refusal). */
+	#tellPiOfAnswer(
+		request: RequestState,
+		status: number | undefined,
+		headers: Record<string, string> | undefined,
+	): void {
+		if (status !== undefined) void request.options?.onResponse?.({ status, headers: headers ?? {} }, request.model);
 	}
 
 	/** An actor that is (re)starting may be the only one left: wait for it once instead of failing. */

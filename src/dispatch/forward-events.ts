@@ -17,6 +17,8 @@ export function forwardEvents(
 	onErrorAfterContent: (event: Extract<AssistantMessageEvent, { type: "error" }>) => void,
 	/** Runs once the first delta (text, thinking or tool call: what pi shows) has been handed to pi. */
 	onFirstDelta?: () => void,
+	/** A promise here holds the final event (`done`, or an error after content) back until it settles. */
+	beforeFinal?: () => Promise<void> | undefined,
 ): Promise<ForwardResult> {
 	let heldStart: AssistantMessageEvent | undefined;
 	let flowing = false;
@@ -32,13 +34,18 @@ export function forwardEvents(
 			flowing = true;
 			if (heldStart) out.push(heldStart);
 		}
-		if (event.type === "error") onErrorAfterContent(event);
+		if (event.type === "done" || event.type === "error") {
+			if (event.type === "error") onErrorAfterContent(event);
+			const held = beforeFinal?.();
+			if (held) void held.then(() => out.push(event));
+			else out.push(event);
+			return { type: "forwarded", final: event };
+		}
 		out.push(event);
 		if (!delta && event.type.endsWith("_delta")) {
 			delta = true;
 			onFirstDelta?.();
 		}
-		if (event.type === "done" || event.type === "error") return { type: "forwarded", final: event };
 		return undefined;
 	};
 	// pi-ai's stream ended before we got it (a synchronous refusal): its queue holds the events.

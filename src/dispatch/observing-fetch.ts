@@ -34,8 +34,11 @@ export interface ObservingFetchOptions {
 	onResponse(observation: Observation): void;
 	/** Statuses to cut short with an UpstreamAnswerError; others reach pi-ai as they came. */
 	cut(status: number): boolean;
-	/** Runs as soon as the status line of an answer to cut is known, before its body is read. */
-	onCut?(status: number): void;
+	/**
+	 * Runs as soon as the status line of an answer to cut is known. When it returns a promise, the
+	 * body is read (and `onResponse` runs) once that settles: off the path of whatever runs meanwhile.
+	 */
+	onCut?(status: number): Promise<unknown> | undefined;
 	inner?: FetchFunction;
 }
 
@@ -55,12 +58,12 @@ export function observingFetch(observation: Observation, options: ObservingFetch
 			options.onResponse(observation);
 			return watchingFailures(response, observation);
 		}
-		if (options.cut(response.status)) options.onCut?.(response.status);
+		const cut = options.cut(response.status);
+		if (cut) await options.onCut?.(response.status);
 		const text = await response.text();
 		observation.errorBody = text;
 		options.onResponse(observation);
-		if (options.cut(response.status))
-			throw new UpstreamAnswerError(response.status, errorText(response.status, text));
+		if (cut) throw new UpstreamAnswerError(response.status, errorText(response.status, text));
 		// pi-ai reads the error body once more and words the error itself.
 		return new Response(text, {
 			status: response.status,

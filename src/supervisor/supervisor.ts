@@ -113,6 +113,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 	readonly #modelRefusals = new Map<string, number>();
 	/** account → until: its last stream broke off after content; others are preferred. */
 	readonly #degraded = new Map<string, number>();
+	/** account id → requests whose 429 from it is still unread (see `avoidWhileSettling`). */
+	readonly #settling = new Map<string, number>();
 	readonly #sticky = new LRUCache<string, string>({ max: 10_000 });
 	readonly #pins = new Map<string, string>();
 	readonly #queue: PQueue;
@@ -471,10 +473,30 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 		this.#share(accountId, { degradedUntil: until });
 	}
 
-	degradedAccounts(): string[] {
+	/**
+	 * A request here got a 429 from the account whose answer is not read yet (see the dispatcher's
+	 * `#later`): other requests prefer other accounts until it is. The returned function ends it.
+	 */
+	avoidWhileSettling(accountId: string): () => void {
+		this.#settling.set(accountId, (this.#settling.get(accountId) ?? 0) + 1);
+		let ended = false;
+		return () => {
+			if (ended) return;
+			ended = true;
+			const left = (this.#settling.get(accountId) ?? 1) - 1;
+			if (left > 0) this.#settling.set(accountId, left);
+			else this.#settling.delete(accountId);
+		};
+	}
+
+	/** Accounts a new request tries last: degraded (a stream broke off), or a 429 being read. */
+	avoidedAccounts(): string[] {
 		const now = Date.now();
 		return [...this.#actors.keys()].filter(
-			(id) => (this.#degraded.get(id) ?? 0) > now || (this.#shared[id]?.degradedUntil ?? 0) > now,
+			(id) =>
+				this.#settling.has(id) ||
+				(this.#degraded.get(id) ?? 0) > now ||
+				(this.#shared[id]?.degradedUntil ?? 0) > now,
 		);
 	}
 

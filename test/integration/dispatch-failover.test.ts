@@ -59,6 +59,43 @@ describe("failover before the first token", () => {
 		expect(supervisor.actor("acct-b")!.snapshot.state).toBe("ready");
 	});
 
+	it("reads a 429's answer once the next account has answered; meanwhile other requests here avoid that account", async () => {
+		harness = await startHarness({ accounts: [fresh("acct-a"), fresh("acct-b")] });
+		const { fake, supervisor } = harness;
+		fake.setFault("acct-a", { kind: "usage-limit", resetsInSeconds: 1800 }, { times: 1 });
+		const failovers: unknown[] = [];
+		supervisor.on("failover", (event) => failovers.push(event));
+		// The first request's answer from acct-b is held at its status line until released.
+		let reachedB!: () => void;
+		const atB = new Promise<void>((resolve) => {
+			reachedB = resolve;
+		});
+		let releaseB!: () => void;
+		const heldB = new Promise<void>((resolve) => {
+			releaseB = resolve;
+		});
+		const holdingB: typeof fetch = async (input, init) => {
+			const response = await fetch(input, init);
+			if (new Headers(init?.headers).get("chatgpt-account-id") === "acct-b") {
+				reachedB();
+				await heldB;
+			}
+			return response;
+		};
+		const first = harness.ask("one", { sessionId: "s1", fetch: holdingB });
+		await atB;
+		// acct-a's 429 is not read yet (no notice), yet a new request goes to acct-b, not to acct-a
+		// (whose one-off fault is spent: it would serve).
+		expect(failovers).toEqual([]);
+		expect((await harness.ask("two", { sessionId: "s2" })).text).toBe("Hello from acct-b.");
+		releaseB();
+		expect((await first).text).toBe("Hello from acct-b.");
+		expect(responseAccounts(fake)).toEqual(["acct-a", "acct-b", "acct-b"]);
+		expect(failovers).toEqual([
+			expect.objectContaining({ from: { id: "acct-a", label: "acct-a" }, reason: "exhausted" }),
+		]);
+	});
+
 	it("still tells pi's onResponse hook about each answer, once, including the cut-short 429", async () => {
 		harness = await startHarness({ accounts: [fresh("acct-a"), fresh("acct-b")] });
 		harness.fake.setFault("acct-a", { kind: "usage-limit", resetsInSeconds: 60 });
