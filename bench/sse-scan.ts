@@ -63,7 +63,10 @@ async function readAll(source: Response | ReadableStream<Uint8Array>): Promise<n
 
 const plain = async () => readAll(await response());
 const scanned = async () => {
-	const fetch = observingFetch({}, { onResponse: () => undefined, cut: () => false, inner: async () => response() });
+	const fetch = observingFetch(
+		{},
+		{ onResponse: () => undefined, cut: () => false, watchStream: true, inner: async () => response() },
+	);
 	return readAll(await fetch("http://bench.invalid/responses"));
 };
 

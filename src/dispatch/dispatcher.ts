@@ -22,9 +22,9 @@ import { activeLimitFromHeaders, usageFromHeaders } from "../usage/rate-limit-he
 import { type ClassifiedFailure, classifyFailure, classifyStreamFailure } from "../usage/upstream-failure.ts";
 import { exhaustedUntil, isUsageExhausted } from "../usage/usage-snapshot.ts";
 import { errorAssistantMessage } from "./error-message.ts";
-import { withoutForeignReasoning } from "./foreign-reasoning.ts";
+import { hasSignedThinking, withoutForeignReasoning } from "./foreign-reasoning.ts";
 import { forwardEvents } from "./forward-events.ts";
-import { type Observation, observingFetch } from "./observing-fetch.ts";
+import { type Observation, observingFetch, rateLimitHeaders } from "./observing-fetch.ts";
 import { allExhaustedMessage, noAccountServedMessage } from "./user-messages.ts";
 import { observeProviderEvent } from "./websocket-events.ts";
 
@@ -90,6 +90,8 @@ export class Dispatcher {
 	readonly #options: DispatcherOptions;
 	/** responseId → account that minted it, to drop its encrypted reasoning for other accounts. */
 	readonly #mintedBy = new LRUCache<string, string>({ max: 20_000 });
+	/** pi-ai hands SSE events to `onProviderStreamEvent` (newer pi-ai): a 200 stream's bytes need no scan. */
+	#sseEventsSeen = false;
 
 	/** `getSupervisor` may be async: pi creates the provider before the supervisor has started. */
 	constructor(
@@ -294,6 +296,7 @@ export class Dispatcher {
 					onResponse: (seen) => this.#learn(actor, seen, request),
 					// Answers another account (or a refresh) will handle end the attempt at once.
 					cut: cutsAttempt,
+					watchStream: !this.#sseEventsSeen,
 					// A 429's answer is read once the next attempt has its first token (or later, see
 					// #later); meanwhile this process's other requests prefer other accounts.
 					onCut: (status) => {
@@ -308,6 +311,8 @@ export class Dispatcher {
 				}),
 				// WebSocket: the refusal's status, headers and body come in an event, not an answer.
 				onProviderStreamEvent: (event, model) => {
+					// An event of an HTTP answer: this pi-ai hands SSE events here too (see `watchStream`).
+					if (observation.status !== undefined) this.#sseEventsSeen = true;
 					if (observeProviderEvent(observation, event)) {
 						this.#tellPiOfAnswer(request, observation.status, observation.headers);
 						this.#learn(actor, observation, request);
@@ -359,7 +364,9 @@ export class Dispatcher {
 			}
 			if (result.type === "forwarded") {
 				const message = result.final.type === "done" ? result.final.message : result.final.error;
-				if (message.responseId) this.#mintedBy.set(message.responseId, actor.accountId);
+				// Only encrypted reasoning is the minting account's own (see foreign-reasoning.ts).
+				if (message.responseId && hasSignedThinking(message))
+					this.#mintedBy.set(message.responseId, actor.accountId);
 				actor.streamEnded(message.errorMessage);
 				if (result.final.type === "error" && result.final.reason !== "aborted") {
 					this.#supervisor.markDegraded(actor.accountId, Date.now() + DEGRADED_MS);
@@ -460,7 +467,8 @@ export class Dispatcher {
 		const failed = seen.status >= 400;
 		const observation = {
 			status: seen.status,
-			headers: rateLimitHeadersOnly(seen.headers),
+			// A success's are already only these; an error's go whole to pi's hook, not to the actor.
+			headers: failed ? rateLimitHeaders(seen.headers) : seen.headers,
 			...(seen.errorBody !== undefined ? { errorBody: seen.errorBody } : {}),
 			at: now,
 		};
@@ -556,15 +564,6 @@ export class Dispatcher {
 		request.out.push({ type: "error", reason, error });
 		request.out.end();
 	}
-}
-
-/** The headers the actor reads (`x-codex-*`, `retry-after*`): less to copy across threads. */
-function rateLimitHeadersOnly(headers: Record<string, string>): Record<string, string> {
-	const kept: Record<string, string> = {};
-	for (const key in headers) {
-		if (key.startsWith("x-codex-") || key.startsWith("retry-after")) kept[key] = headers[key]!;
-	}
-	return kept;
 }
 
 /** The per-model limit an answer names (`x-codex-active-limit` other than `codex`), if any. */

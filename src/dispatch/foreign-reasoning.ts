@@ -20,25 +20,39 @@ export function withoutForeignReasoning<C extends HasMessages>(
 	mintedBy: (responseId: string) => string | undefined,
 	stripAll: boolean,
 ): C {
-	let changed = false;
-	const messages = context.messages.map((message) => {
-		if (message.role !== "assistant" || !hasSignedThinking(message)) return message;
-		const minter = message.responseId ? mintedBy(message.responseId) : undefined;
-		const foreign = stripAll || (minter !== undefined && minter !== accountId);
-		if (!foreign) return message;
-		changed = true;
-		return {
-			...message,
-			content: message.content.map((block) =>
-				// Stryker disable next-line ConditionalExpression: only thinking blocks carry a signature
-				block.type === "thinking" && block.thinkingSignature ? { ...block, thinkingSignature: undefined } : block,
-			),
-		} satisfies AssistantMessage;
-	});
-	return changed ? { ...context, messages } : context;
+	const drop = (message: Message): message is AssistantMessage =>
+		message.role === "assistant" &&
+		hasSignedThinking(message) &&
+		(stripAll || isForeign(message, accountId, mintedBy));
+	// Nearly always: nothing to drop, and no copy of a long history per request.
+	if (!context.messages.some(drop)) return context;
+	const messages = context.messages.map((message) =>
+		drop(message)
+			? ({
+					...message,
+					content: message.content.map((block) =>
+						// Stryker disable next-line ConditionalExpression: only thinking blocks carry a signature
+						block.type === "thinking" && block.thinkingSignature
+							? { ...block, thinkingSignature: undefined }
+							: block,
+					),
+				} satisfies AssistantMessage)
+			: message,
+	);
+	return { ...context, messages };
 }
 
-function hasSignedThinking(message: AssistantMessage): boolean {
+/** Minted for another account, as far as this process knows. */
+function isForeign(
+	message: AssistantMessage,
+	accountId: string,
+	mintedBy: (responseId: string) => string | undefined,
+): boolean {
+	const minter = message.responseId ? mintedBy(message.responseId) : undefined;
+	return minter !== undefined && minter !== accountId;
+}
+
+export function hasSignedThinking(message: AssistantMessage): boolean {
 	// Stryker disable next-line ConditionalExpression: only thinking blocks carry a signature
 	return message.content.some((block) => block.type === "thinking" && Boolean(block.thinkingSignature));
 }

@@ -39,6 +39,11 @@ export interface ObservingFetchOptions {
 	 * body is read (and `onResponse` runs) once that settles: off the path of whatever runs meanwhile.
 	 */
 	onCut?(status: number): Promise<unknown> | undefined;
+	/**
+	 * Scan a 200 stream's bytes for a failure event's code. Off once pi-ai is known to hand every
+	 * SSE event to `onProviderStreamEvent` (pi-ai ≥ 1.x), where the same code is read for free.
+	 */
+	watchStream: boolean;
 	inner?: FetchFunction;
 }
 
@@ -53,11 +58,13 @@ export function observingFetch(observation: Observation, options: ObservingFetch
 			throw error;
 		}
 		observation.status = response.status;
-		observation.headers = headersToRecord(response.headers);
 		if (response.ok) {
+			// A success is read for its usage only: the rate-limit headers, not the whole set.
+			observation.headers = rateLimitHeaders(response.headers);
 			options.onResponse(observation);
-			return watchingFailures(response, observation);
+			return options.watchStream ? watchingFailures(response, observation) : response;
 		}
+		observation.headers = headersToRecord(response.headers);
 		const cut = options.cut(response.status);
 		if (cut) await options.onCut?.(response.status);
 		const text = await response.text();
@@ -90,6 +97,17 @@ function headersToRecord(headers: Headers): Record<string, string> {
 		record[key] = value;
 	});
 	return record;
+}
+
+/** The headers the usage is read from (`x-codex-*`, `retry-after*`): less to copy, scan and hand on. */
+export function rateLimitHeaders(headers: Headers | Record<string, string>): Record<string, string> {
+	const kept: Record<string, string> = {};
+	const keep = (value: string, key: string) => {
+		if (key.startsWith("x-codex-") || key.startsWith("retry-after")) kept[key] = value;
+	};
+	if (headers instanceof Headers) headers.forEach(keep);
+	else for (const key in headers) keep(headers[key]!, key);
+	return kept;
 }
 
 /**

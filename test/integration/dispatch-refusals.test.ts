@@ -141,6 +141,18 @@ describe("stream failures are classified by their code", () => {
 		await sharedEventually(h, "acct-a", (shared) => expect(shared?.cooldownReason).toBe("plan has no Codex"));
 	});
 
+	it("a failure code is still read once pi-ai's own events replace the byte scan (after the first stream)", async () => {
+		harness = await startHarness({ accounts: [fresh("acct-a"), fresh("acct-b")] });
+		expect((await harness.ask("warm-up", { sessionId: "s1" })).text).toBe("Hello from acct-a.");
+		harness.fake.setFault("acct-a", {
+			kind: "response-failed",
+			code: "usage_not_included",
+			message: "Not included.",
+		});
+		expect((await harness.ask("hello", { sessionId: "s1" })).text).toBe("Hello from acct-b.");
+		await sharedEventually(harness, "acct-a", (shared) => expect(shared?.cooldownReason).toBe("plan has no Codex"));
+	});
+
 	it("rate_limit_exceeded in the stream cools the account down for the delay it names, not 15 minutes", async () => {
 		const before = Date.now();
 		const h = await servedByBAfter({
