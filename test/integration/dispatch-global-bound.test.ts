@@ -44,9 +44,10 @@ function whenRouted(harness: Harness, sessions: string[]): Promise<Map<string, s
 
 /**
  * One whole stream through pi-ai's Codex client to another fake, begun once the requests under test
- * were scheduled: a request that skipped the queue started the same client code before this one, so
- * it has reached the upstream by the time this one is answered (an ordering, not a timer). It cannot
- * make a correct run fail; it lets a broken one show.
+ * were scheduled. A request that skipped the queue started the same client code earlier and only has
+ * to arrive, so it is at the upstream by the time this one is answered (a head start on the same
+ * path, not a timer; not a proof, hence the peak check over the whole run too). It cannot make a
+ * correct run fail; it lets a broken one show.
  */
 async function clientRoundTrip(): Promise<void> {
 	const run = await runPiAi(witness.fake, witness.tokens, toContext("witness"), { transport: "sse" });
