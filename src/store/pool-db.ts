@@ -12,6 +12,7 @@ import { migrateSeats, seatsToName } from "./seat-migration.ts";
 import { type Database, SQLITE_CORRUPT, SQLITE_NOTADB, sqlite, sqliteCode } from "./sqlite.ts";
 import { StoreCorruptError, StoreFutureSchemaError } from "./store-errors.ts";
 import { isObject, storeDataProblem } from "./store-shape.ts";
+import { dropSamples } from "./usage-history.ts";
 
 /** The database layout this version writes (schema 1 was accounts.json). */
 export const DB_SCHEMA = 2;
@@ -252,6 +253,8 @@ export function writeData(db: Database, after: StoreData, before: StoreData): bo
 	const deleteAccount = db.prepare("DELETE FROM accounts WHERE id = ?");
 	for (const id of old.keys()) {
 		deleteAccount.run(id);
+		// Its usage history goes with it, in the same transaction.
+		dropSamples(db, id);
 		changed = true;
 	}
 	const upsertState = db.prepare(

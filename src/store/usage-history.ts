@@ -39,6 +39,12 @@ export function appendSample(db: Database, accountId: string, sample: UsageSampl
 	return true;
 }
 
+/** Inside the caller's write transaction: forgets a removed account's samples. */
+export function dropSamples(db: Database, accountId: string): void {
+	const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'usage_history'").get();
+	if (table) db.prepare("DELETE FROM usage_history WHERE account_id = ?").run(accountId);
+}
+
 /** The account's samples since `sinceMs`, oldest first; none when nothing was recorded yet. */
 export function readSamples(db: Database, accountId: string, sinceMs: number): UsageSample[] {
 	const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'usage_history'").get();

@@ -217,6 +217,37 @@ export function definePoolStoreContract(name: string, fresh: PoolFactory): void 
 			for (const [i, s] of older.slice(1).entries()) expect(s.at - older[i]!.at).toBeGreaterThanOrEqual(15 * MINUTE);
 		});
 
+		it("forgets a removed account's usage history in the write that removes its record, and only then", async () => {
+			const { store, open } = await fresh();
+			await store.update((d) => {
+				Object.assign(d, sampleData(["acct-a", "acct-b"]));
+			});
+			const sample = { at: HISTORY_T0, weekly: 7 };
+			expect(await store.appendUsageSample("acct-a", sample)).toBe(true);
+			expect(await store.appendUsageSample("acct-b", sample)).toBe(true);
+			// A removal that throws writes nothing: the history stays with the record.
+			await expect(
+				store.update((d) => {
+					d.accounts = d.accounts.filter((a) => a.id !== "acct-a");
+					throw new Error("changed my mind");
+				}),
+			).rejects.toThrow("changed my mind");
+			expect(await store.readUsageHistory("acct-a", 0)).toEqual([sample]);
+			// Another store (process) removes it, as /dispatch-remove does.
+			await open().update((d) => {
+				d.accounts = d.accounts.filter((a) => a.id !== "acct-a");
+				delete d.state["acct-a"];
+			});
+			expect(await store.readUsageHistory("acct-a", 0)).toEqual([]);
+			expect(await store.readUsageHistory("acct-b", 0)).toEqual([sample]);
+			// Added back later, it starts afresh: the old sample no longer holds its minute.
+			await store.update((d) => {
+				d.accounts.push(account("acct-a"));
+			});
+			expect(await store.readUsageHistory("acct-a", 0)).toEqual([]);
+			expect(await store.appendUsageSample("acct-a", { at: HISTORY_T0 + 1000, weekly: 1 })).toBe(true);
+		});
+
 		it("tells a watcher about another store's write", async () => {
 			const { store, open } = await fresh();
 			await store.update((d) => {

@@ -69,6 +69,19 @@ export function sendJson(res: ServerResponse, reply: ErrorReply, extra: Record<s
 	res.end(payload);
 }
 
+/** Resolves when `wait` does, or at once when the signal aborts (the client went away). */
+export function untilReleased(wait: Promise<void>, signal: AbortSignal): Promise<void> {
+	if (signal.aborted) return Promise.resolve();
+	return new Promise((resolve) => {
+		const done = () => {
+			signal.removeEventListener("abort", done);
+			resolve();
+		};
+		signal.addEventListener("abort", done, { once: true });
+		void wait.then(done);
+	});
+}
+
 /** Resolves after ms, or early (without throwing) once the signal aborts. */
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
 	if (ms <= 0 || signal.aborted) return Promise.resolve();

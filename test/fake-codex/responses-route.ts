@@ -1,7 +1,7 @@
 import { admit } from "./admission.ts";
 import { badRequestDetail } from "./errors.ts";
 import { answerPreStreamFault } from "./faults.ts";
-import { BodyError, decodeBody, header, parseJson, readRaw, sleep } from "./http-util.ts";
+import { BodyError, decodeBody, header, parseJson, readRaw, sleep, untilReleased } from "./http-util.ts";
 import { playResponse } from "./response-stream.ts";
 import { authFailureReply, begin, kill, type RouteContext, replyJson } from "./route-context.ts";
 import { SseWriter } from "./sse-writer.ts";
@@ -15,6 +15,15 @@ export async function handleResponses(ctx: RouteContext): Promise<void> {
 	const { state, req } = ctx;
 	const sessionId = header(req, "session-id") ?? header(req, "session_id");
 	const entry = begin(ctx, { route: "responses", sessionId });
+	const open = state.openResponses;
+	open.peak = Math.max(open.peak, ++open.now);
+	// Closed when the answer is written out, or when the connection goes away before that.
+	let closed = false;
+	const close = () => {
+		if (!closed) open.now--;
+		closed = true;
+	};
+	ctx.res.once("finish", close).once("close", close);
 
 	let body: unknown;
 	try {
@@ -52,6 +61,7 @@ export async function handleResponses(ctx: RouteContext): Promise<void> {
 	if (admission.kind === "reject") return replyJson(ctx, entry, admission.reply, admission.headers);
 
 	const { plan } = admission;
+	if (state.responseHold) await untilReleased(state.responseHold, ctx.signal);
 	await sleep(plan.firstByteDelayMs ?? 0, ctx.signal);
 	if (ctx.signal.aborted) return;
 	ctx.res.writeHead(200, {

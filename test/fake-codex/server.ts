@@ -168,6 +168,20 @@ export async function startFakeCodex(opts: StartOptions = {}): Promise<FakeCodex
 			state.requests.filter((r) => r.route === "token" && (accountId === undefined || r.accountId === accountId))
 				.length,
 		waitForRequest: (match) => state.waitFor(match),
+		holdResponses() {
+			let release!: () => void;
+			const hold = new Promise<void>((resolve) => {
+				release = resolve;
+			});
+			state.responseHold = hold;
+			return {
+				release() {
+					if (state.responseHold === hold) state.responseHold = undefined;
+					release();
+				},
+			};
+		},
+		openResponses: () => ({ ...state.openResponses }),
 		crash() {
 			down = true;
 			server.close();

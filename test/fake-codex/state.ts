@@ -31,6 +31,10 @@ export class FakeState {
 	nextLoginAccountId: string | undefined;
 	rejectForeignReasoning = true;
 	defaultPlan: ResponsePlan = {};
+	/** Test control (see README, "Test controls"): admitted responses wait on it before their headers. */
+	responseHold: Promise<void> | undefined;
+	/** Responses requests open now (arrived, answer not finished), and the most open at once. */
+	openResponses = { now: 0, peak: 0 };
 	private waiters: Waiter[] = [];
 
 	account(accountId: string): Account {

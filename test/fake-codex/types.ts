@@ -206,6 +206,13 @@ export interface FakeCodex {
 	tokenCallCount(accountId?: string): number;
 	/** Resolves with the first logged request (past or future) that matches. */
 	waitForRequest(match: (entry: RequestLogEntry) => boolean): Promise<RequestLogEntry>;
+	/**
+	 * Test control, not a service behaviour: admitted SSE responses wait before their headers until
+	 * `release()` (or the client goes away), so a test can keep requests in flight at the upstream.
+	 */
+	holdResponses(): { release(): void };
+	/** Responses requests open right now (arrived, answer not finished), and the most open at once so far. */
+	openResponses(): { now: number; peak: number };
 	crash(): void;
 	close(): Promise<void>;
 }

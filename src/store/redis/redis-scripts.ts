@@ -20,9 +20,10 @@ return {
 }`;
 
 /**
- * KEYS: version accounts order state data. ARGV: expected version ('0' = none yet), channel,
- * writer id, order JSON ('' = unchanged), then ops as triples: hash index (2, 4 or 5), field,
- * value ('' with a leading '-' op = delete). Returns { 1, new version } or { 0, current version }.
+ * KEYS: version accounts order state data, then the usage history of each account the write removes
+ * (deleted with its record). ARGV: expected version ('0' = none yet), channel, writer id, order JSON
+ * ('' = unchanged), then ops as triples: hash index (2, 4 or 5), field, value ('' with a leading '-'
+ * op = delete). Returns { 1, new version } or { 0, current version }.
  */
 export const WRITE_POOL = `
 local current = redis.call('GET', KEYS[1]) or '0'
@@ -35,6 +36,7 @@ while i <= #ARGV do
   if string.sub(op, 1, 1) == '-' then redis.call('HDEL', key, field) else redis.call('HSET', key, field, value) end
   i = i + 3
 end
+for k = 6, #KEYS do redis.call('DEL', KEYS[k]) end
 local version = redis.call('INCR', KEYS[1])
 redis.call('PUBLISH', ARGV[2], 'write ' .. version .. ' ' .. ARGV[3])
 return {1, tostring(version)}`;

@@ -127,8 +127,12 @@ export class RedisPoolStore implements PoolStore {
 			const args = this.#diff(loaded, data);
 			if (!args) return result;
 			const client = await this.#ready();
+			// A removed account's usage history goes in the same script as its record.
+			const kept = new Set(data.accounts.map((a) => a.id));
+			const history = loaded.data.accounts.filter((a) => !kept.has(a.id)).map((a) => this.#k(`history:${a.id}`));
+			const keys = [...this.#poolKeys(), ...history];
 			const [ok] = await this.#call(() =>
-				client.piWritePool(...this.#poolKeys(), loaded.version, this.#k("events"), this.#writer, ...args),
+				client.piWritePool(keys.length, ...keys, loaded.version, this.#k("events"), this.#writer, ...args),
 			);
 			if (ok === 1) return result;
 			if (attempt >= MAX_WRITE_ATTEMPTS) throw new StoreLockTimeoutError(`${this.file} version`, 0, undefined);
@@ -464,7 +468,8 @@ export class RedisPoolStore implements PoolStore {
 			retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
 		})) as ScriptClient;
 		client.defineCommand("piReadPool", { numberOfKeys: 5, lua: READ_POOL });
-		client.defineCommand("piWritePool", { numberOfKeys: 5, lua: WRITE_POOL });
+		// Key count passed per call: the pool's five, then the history of each account removed.
+		client.defineCommand("piWritePool", { lua: WRITE_POOL });
 		client.defineCommand("piTakeLease", { numberOfKeys: 2, lua: TAKE_LEASE });
 		client.defineCommand("piRenewLease", { numberOfKeys: 1, lua: RENEW_LEASE });
 		client.defineCommand("piReleaseLease", { numberOfKeys: 1, lua: RELEASE_LEASE });
