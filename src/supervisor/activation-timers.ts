@@ -70,11 +70,18 @@ export class ActivationTimers {
 		this.#quiet = undefined;
 	}
 
-	/** Work happened: (re)arm the idle timer of an active actor. */
+	/** Work happened: (re)arm the idle timer of an active actor (twice a request: one timer, refreshed). */
 	touch(): void {
-		clearTimeout(this.#idle);
-		if (!this.#hooks.canDeactivate()) return;
+		if (!this.#hooks.canDeactivate()) {
+			this.#clearIdle();
+			return;
+		}
+		if (this.#idle) {
+			this.#idle.refresh();
+			return;
+		}
 		this.#idle = setTimeout(() => {
+			this.#idle = undefined;
 			if (this.#hooks.busy()) this.touch();
 			else this.#hooks.deactivate();
 		}, this.#hooks.idleMs);
@@ -82,7 +89,12 @@ export class ActivationTimers {
 	}
 
 	clear(): void {
-		clearTimeout(this.#idle);
+		this.#clearIdle();
 		this.activating();
+	}
+
+	#clearIdle(): void {
+		clearTimeout(this.#idle);
+		this.#idle = undefined;
 	}
 }

@@ -104,6 +104,23 @@ export function chooseAccount(input: ChoiceInput): Choice | undefined {
 	return { ...chooseAmong(usable, input), onCredits: true };
 }
 
+/**
+ * `chooseAccount`'s answer read off the session's sticky account alone, when the others cannot
+ * change it: nothing pinned, and the sticky account can serve with plan quota left and under its
+ * caps (the first tier, where sticky comes before every other rule). Undefined: ask `chooseAccount`.
+ * A session's every turn asks this, so a pool of many accounts is not scanned per request.
+ */
+export function stickyChoice(sticky: Candidate, input: Omit<ChoiceInput, "candidates" | "sticky">): Choice | undefined {
+	const { now } = input;
+	if (input.pinned !== undefined || input.exclude?.has(sticky.id)) return undefined;
+	// Stryker disable next-line StringLiteral: any policy but "never" is last-resort
+	const credits = input.credits ?? "last-resort";
+	if (unavailableReason(sticky, now, credits, input.limit, input.caps) !== undefined) return undefined;
+	if (onCreditsNow(sticky, now) || capReached(input.caps, sticky.id, sticky.usage, now) !== undefined)
+		return undefined;
+	return { id: sticky.id, reason: "sticky" };
+}
+
 function chooseAmong(available: readonly Candidate[], input: ChoiceInput): Choice {
 	// Stryker disable next-line ConditionalExpression: no candidate has an undefined id
 	const byId = (id: string | undefined) => (id === undefined ? undefined : available.find((c) => c.id === id));

@@ -28,7 +28,7 @@ import { ActorHandle } from "./actor-handle.ts";
 import { LimitBook } from "./limit-book.ts";
 import { PoolPoller } from "./poll-lease.ts";
 import { claimProbe, probeDue, probedElsewhere } from "./probe-lease.ts";
-import { type Candidate, type Choice, chooseAccount, unavailableReason } from "./selection-policy.ts";
+import { type Candidate, type Choice, chooseAccount, stickyChoice, unavailableReason } from "./selection-policy.ts";
 import {
 	ACTIVATION_DEFAULTS,
 	type ActivationOptions,
@@ -252,37 +252,48 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 		const limit = this.#limits.limitOf(model);
 		const probing = this.#probingElsewhere(now);
 		if (probing.length > 0) exclude = new Set([...exclude, ...probing]);
-		// Straight from the actors: `accounts()` would also list every account's refused models.
-		const candidates: Candidate[] = [];
-		for (const [id, actor] of this.#actors) {
-			const record = this.#records.get(id);
-			if (!record) continue;
-			const snapshot = this.#withLocalCooldown(actor.snapshot);
-			candidates.push({
-				id,
-				label: record.label,
-				state: snapshot.state,
-				...(snapshot.cooldownUntil !== undefined ? { cooldownUntil: snapshot.cooldownUntil } : {}),
-				...(snapshot.usage ? { usage: snapshot.usage } : {}),
-				...(snapshot.limitCooldowns ? { limitCooldowns: snapshot.limitCooldowns } : {}),
-			});
-		}
 		const pinned = sessionKey ? this.#pins.get(sessionKey) : undefined;
 		const sticky = sessionKey ? this.#sticky.get(sessionKey) : undefined;
-		const choice = chooseAccount({
-			candidates,
+		const rules = {
 			now,
 			...(pinned ? { pinned } : {}),
-			...(sticky ? { sticky } : {}),
 			exclude,
 			...(limit ? { limit } : {}),
 			credits: this.creditsPolicy(),
 			...(this.#settings.caps ? { caps: this.#settings.caps } : {}),
 			...(this.options.random ? { random: this.options.random } : {}),
-		});
+		};
+		// A session's next turn: its account, when the other accounts cannot change the answer.
+		const held = sticky !== undefined ? this.#candidate(sticky) : undefined;
+		let choice = held ? stickyChoice(held, rules) : undefined;
+		if (!choice) {
+			// Straight from the actors: `accounts()` would also list every account's refused models.
+			const candidates: Candidate[] = [];
+			for (const id of this.#actors.keys()) {
+				const candidate = this.#candidate(id);
+				if (candidate) candidates.push(candidate);
+			}
+			choice = chooseAccount({ candidates, ...rules, ...(sticky ? { sticky } : {}) });
+		}
 		if (choice && sessionKey) this.#sticky.set(sessionKey, choice.id);
 		if (choice) this.emit("routed", sessionKey, choice.id, choice.reason);
 		return choice;
+	}
+
+	/** What routing reads of an account: its actor's snapshot with this process's own marks. */
+	#candidate(id: string): Candidate | undefined {
+		const actor = this.#actors.get(id);
+		const record = this.#records.get(id);
+		if (!actor || !record) return undefined;
+		const snapshot = this.#withLocalCooldown(actor.snapshot);
+		return {
+			id,
+			label: record.label,
+			state: snapshot.state,
+			...(snapshot.cooldownUntil !== undefined ? { cooldownUntil: snapshot.cooldownUntil } : {}),
+			...(snapshot.usage ? { usage: snapshot.usage } : {}),
+			...(snapshot.limitCooldowns ? { limitCooldowns: snapshot.limitCooldowns } : {}),
+		};
 	}
 
 	/** Runs `task` inside the global and the account's concurrency bounds. */

@@ -3,6 +3,7 @@ import {
 	type Candidate,
 	type ChoiceInput,
 	chooseAccount,
+	stickyChoice,
 	unavailableReason,
 } from "../../src/supervisor/selection-policy.ts";
 import type { UsageSnapshot } from "../../src/usage/usage-snapshot.ts";
@@ -435,5 +436,68 @@ describe("unavailableReason: the words /dispatch-status shows", () => {
 			id: "b",
 			reason: "random",
 		});
+	});
+});
+
+describe("stickyChoice: a session's account read alone", () => {
+	it("answers only what chooseAccount answers, on every row that names a sticky account", () => {
+		for (const { candidates, input } of [...rows, ...lengthRows]) {
+			if (!input?.sticky) continue;
+			const sticky = candidates.find((c) => c.id === input.sticky);
+			if (!sticky) continue;
+			const { sticky: _sticky, ...rules } = { now: NOW, random: () => 0, ...input };
+			const fast = stickyChoice(sticky, rules);
+			if (fast) expect(fast).toEqual(chooseAccount({ candidates, ...rules, sticky: sticky.id }));
+		}
+	});
+
+	it("agrees with chooseAccount over random pools (states, cooldowns, credits, caps, limits, pins, exclusions)", () => {
+		let seed = 7;
+		const random = () => {
+			seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+			return seed / 2 ** 31;
+		};
+		const oneOf = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+		const usages = [
+			undefined,
+			usage(0, 0, 50),
+			usage(40, 60, 20),
+			usage(100, 30, 2),
+			{ ...usage(100, 40, 1), credits: CREDITS },
+			{ ...usage(95, 95, 3), credits: CREDITS },
+		];
+		const capsChoices = [
+			undefined,
+			{ all: { weekly: { percent: 50 } } },
+			{ all: { weekly: { percent: 50, hard: true } } },
+		];
+		let fastAnswers = 0;
+		for (let round = 0; round < 2000; round++) {
+			const candidates = ["a", "b", "c", "d"].slice(0, 1 + Math.floor(random() * 4)).map((id) =>
+				account(id, {
+					state: oneOf(["ready", "ready", "ready", "cooling-down", "needs-login", "starting"] as const),
+					...(random() < 0.2 ? { cooldownUntil: NOW + oneOf([-HOUR, HOUR]) } : {}),
+					...(random() < 0.2 ? { limitCooldowns: { codex_bengalfox: NOW + HOUR } } : {}),
+					...((u) => (u ? { usage: u } : {}))(oneOf(usages)),
+				}),
+			);
+			const sticky = oneOf(candidates);
+			const caps = oneOf(capsChoices) as ChoiceInput["caps"];
+			const rules = {
+				now: NOW,
+				random: () => 0,
+				...(random() < 0.2 ? { pinned: oneOf(candidates).id } : {}),
+				...(random() < 0.2 ? { exclude: new Set([oneOf(candidates).id]) } : {}),
+				...(random() < 0.3 ? { credits: "never" as const } : {}),
+				...(random() < 0.3 ? { limit: "codex_bengalfox" } : {}),
+				...(caps ? { caps } : {}),
+			};
+			const fast = stickyChoice(sticky, rules);
+			if (!fast) continue;
+			fastAnswers++;
+			expect(fast).toEqual(chooseAccount({ candidates, ...rules, sticky: sticky.id }));
+		}
+		// The shortcut is taken often enough for the check to mean something.
+		expect(fastAnswers).toBeGreaterThan(200);
 	});
 });
