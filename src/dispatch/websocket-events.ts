@@ -13,8 +13,10 @@ import type { Observation } from "./observing-fetch.ts";
  */
 export function observeProviderEvent(observation: Observation, event: unknown): boolean {
 	if (!event || typeof event !== "object") return false;
-	const { type, status, error, headers, response } = event as {
-		type?: unknown;
+	// Every event of every answer comes here: the deltas are passed over at the first look.
+	const type = (event as { type?: unknown }).type;
+	if (type !== "error" && type !== "response.failed") return false;
+	const { status, error, headers, response } = event as {
 		status?: unknown;
 		error?: unknown;
 		headers?: unknown;
