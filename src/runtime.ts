@@ -74,7 +74,8 @@ export function createRuntime(
 	};
 	return {
 		config,
-		dispatcher: new Dispatcher(supervisor, client, {
+		// Once started, handed over as it is: no await (a promise hop) on every request's path.
+		dispatcher: new Dispatcher(() => started ?? supervisor(), client, {
 			...(config.baseUrlOverride ? { baseUrl: config.baseUrlOverride } : {}),
 			...(config.transport ? { transport: config.transport } : {}),
 		}),

@@ -170,7 +170,8 @@ export class Dispatcher {
 	}
 
 	async #run(request: RequestState): Promise<void> {
-		this.#supervisor = await this.#getSupervisor();
+		const supervisor = this.#getSupervisor();
+		this.#supervisor = supervisor instanceof Promise ? await supervisor : supervisor;
 		const sessionKey = request.options?.sessionId;
 		const signal = request.options?.signal;
 		// Accounts whose plan refused this model, and (while others serve) those whose stream just broke off.

@@ -71,6 +71,8 @@ export interface HarnessOptions {
 	 * usage; this activates every actor. False leaves the pool dormant, as a fresh pi process finds it.
 	 */
 	pollUsageFirst?: boolean;
+	/** pi-ai's Codex client as the dispatcher gets it (default: this pi-ai's own). */
+	client?: CodexClient;
 }
 
 /** A fake account with nothing used in its 5-hour window. */
@@ -104,7 +106,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
 	const tokens = new Map<string, FakeTokens>();
 	await seedAccounts(store, fake, options, tokens);
 	const runtime = createRuntime(
-		piCodexClient,
+		options.client ?? piCodexClient,
 		{
 			home,
 			codexBaseUrl: fake.baseUrl,

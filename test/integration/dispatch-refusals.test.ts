@@ -5,6 +5,7 @@ import type { Fault } from "../fake-codex/index.ts";
 import {
 	freshAccount,
 	type Harness,
+	piCodexClient,
 	responseAccounts,
 	startHarness,
 	TEST_MODEL_ID,
@@ -143,6 +144,27 @@ describe("stream failures are classified by their code", () => {
 
 	it("a failure code is still read once pi-ai's own events replace the byte scan (after the first stream)", async () => {
 		harness = await startHarness({ accounts: [fresh("acct-a"), fresh("acct-b")] });
+		expect((await harness.ask("warm-up", { sessionId: "s1" })).text).toBe("Hello from acct-a.");
+		harness.fake.setFault("acct-a", {
+			kind: "response-failed",
+			code: "usage_not_included",
+			message: "Not included.",
+		});
+		expect((await harness.ask("hello", { sessionId: "s1" })).text).toBe("Hello from acct-b.");
+		await sharedEventually(harness, "acct-a", (shared) => expect(shared?.cooldownReason).toBe("plan has no Codex"));
+	});
+
+	it("with a pi-ai that keeps SSE events to itself (0.87), the byte scan stays on for every stream", async () => {
+		harness = await startHarness({
+			accounts: [fresh("acct-a"), fresh("acct-b")],
+			client: {
+				...piCodexClient,
+				streamSimple: (model, context, options) => {
+					const { onProviderStreamEvent: _unused, ...rest } = options ?? {};
+					return piCodexClient.streamSimple(model, context, rest);
+				},
+			},
+		});
 		expect((await harness.ask("warm-up", { sessionId: "s1" })).text).toBe("Hello from acct-a.");
 		harness.fake.setFault("acct-a", {
 			kind: "response-failed",
