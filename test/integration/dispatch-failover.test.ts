@@ -106,6 +106,15 @@ describe("failover before the first token", () => {
 		expect(seen).toEqual([429, 500]);
 	});
 
+	it("tells pi's onResponse hook once of an error answer pi-ai reads itself (a 403), and of the success after it", async () => {
+		harness = await startHarness({ accounts: [fresh("acct-a"), fresh("acct-b")] });
+		harness.fake.setFault("acct-a", { kind: "forbidden", body: "empty" }, { times: 1 });
+		const seen: number[] = [];
+		const result = await harness.ask("hi", { onResponse: (response) => void seen.push(response.status) });
+		expect(result.text).toBe("Hello from acct-b.");
+		expect(seen).toEqual([403, 200]);
+	});
+
 	it("fails over when the connection resets before headers", async () => {
 		harness = await startHarness({ accounts: [fresh("acct-a"), fresh("acct-b")] });
 		harness.fake.setFault("acct-a", { kind: "reset-before-headers" });
