@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { renderStatusTable } from "../../src/commands/status-table.ts";
+import type { CodexClient } from "../../src/dispatch/dispatcher.ts";
 import type { SharedAccountState } from "../../src/store/account-record.ts";
 import type { Fault } from "../fake-codex/index.ts";
 import {
@@ -142,8 +143,9 @@ describe("stream failures are classified by their code", () => {
 		await sharedEventually(h, "acct-a", (shared) => expect(shared?.cooldownReason).toBe("plan has no Codex"));
 	});
 
-	it("a failure code is still read once pi-ai's own events replace the byte scan (after the first stream)", async () => {
-		harness = await startHarness({ accounts: [fresh("acct-a"), fresh("acct-b")] });
+	/** A served first stream, then a `usage_not_included` stream on acct-a: read, and the request moves on. */
+	async function codeReadAfterAFirstStream(client?: CodexClient): Promise<void> {
+		harness = await startHarness({ accounts: [fresh("acct-a"), fresh("acct-b")], ...(client ? { client } : {}) });
 		expect((await harness.ask("warm-up", { sessionId: "s1" })).text).toBe("Hello from acct-a.");
 		harness.fake.setFault("acct-a", {
 			kind: "response-failed",
@@ -152,28 +154,19 @@ describe("stream failures are classified by their code", () => {
 		});
 		expect((await harness.ask("hello", { sessionId: "s1" })).text).toBe("Hello from acct-b.");
 		await sharedEventually(harness, "acct-a", (shared) => expect(shared?.cooldownReason).toBe("plan has no Codex"));
-	});
+	}
 
-	it("with a pi-ai that keeps SSE events to itself (0.87), the byte scan stays on for every stream", async () => {
-		harness = await startHarness({
-			accounts: [fresh("acct-a"), fresh("acct-b")],
-			client: {
-				...piCodexClient,
-				streamSimple: (model, context, options) => {
-					const { onProviderStreamEvent: _unused, ...rest } = options ?? {};
-					return piCodexClient.streamSimple(model, context, rest);
-				},
+	it("a failure code is still read once pi-ai's own events replace the byte scan (after the first stream)", () =>
+		codeReadAfterAFirstStream());
+
+	it("with a pi-ai that keeps SSE events to itself (0.87), the byte scan stays on for every stream", () =>
+		codeReadAfterAFirstStream({
+			...piCodexClient,
+			streamSimple: (model, context, options) => {
+				const { onProviderStreamEvent: _unused, ...rest } = options ?? {};
+				return piCodexClient.streamSimple(model, context, rest);
 			},
-		});
-		expect((await harness.ask("warm-up", { sessionId: "s1" })).text).toBe("Hello from acct-a.");
-		harness.fake.setFault("acct-a", {
-			kind: "response-failed",
-			code: "usage_not_included",
-			message: "Not included.",
-		});
-		expect((await harness.ask("hello", { sessionId: "s1" })).text).toBe("Hello from acct-b.");
-		await sharedEventually(harness, "acct-a", (shared) => expect(shared?.cooldownReason).toBe("plan has no Codex"));
-	});
+		}));
 
 	it("rate_limit_exceeded in the stream cools the account down for the delay it names, not 15 minutes", async () => {
 		const before = Date.now();
