@@ -37,7 +37,8 @@ export function forwardEvents(
 		if (event.type === "done" || event.type === "error") {
 			if (event.type === "error") onErrorAfterContent(event);
 			const held = beforeFinal?.();
-			if (held) void held.then(() => out.push(event));
+			// Pushed whatever the wait ends in: pi must see its stream end.
+			if (held) void held.catch(() => undefined).then(() => out.push(event));
 			else out.push(event);
 			return { type: "forwarded", final: event };
 		}
