@@ -263,11 +263,14 @@ export class Dispatcher {
 	}
 
 	async #attempt(request: RequestState, actor: ActorHandle): Promise<AttemptOutcome> {
-		let lease: { access: string };
-		try {
-			lease = await actor.lease();
-		} catch (error) {
-			return leaseFailure(error);
+		// Nearly always the known token, taken without a promise hop; else the actor's (see `lease`).
+		let lease: { access: string } | undefined = actor.currentToken(Date.now());
+		if (!lease) {
+			try {
+				lease = await actor.lease();
+			} catch (error) {
+				return leaseFailure(error);
+			}
 		}
 		let refreshed = false;
 		/** Ends the other requests' avoidance of this account once a cut 429 is classified. */

@@ -461,7 +461,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
 	/** Accounts whose plan refused `modelId` lately. */
 	refusedModel(modelId: string): string[] {
-		return [...this.#actors.keys()].filter((id) => this.refusedModelsOf(id).includes(modelId));
+		// Every request asks: one lookup per account, no list of each account's refused models.
+		const now = Date.now();
+		const ids: string[] = [];
+		for (const id of this.#actors.keys()) {
+			const here = this.#modelRefusals.get(`${id}\n${modelId}`) ?? 0;
+			if (here > now || (this.#shared[id]?.modelRefusals?.[modelId] ?? 0) > now) ids.push(id);
+		}
+		return ids;
 	}
 
 	/** Models the account's plan refused lately (for /dispatch-status). */
