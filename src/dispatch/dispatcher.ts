@@ -133,8 +133,9 @@ export class Dispatcher {
 	 * read (`share`), the actor's message (`tell`), and the reading of a cut 429's answer itself
 	 * (`read`). They run once the next attempt has shown its first token, the request has ended, or
 	 * after LATER_MAX_MS, whichever comes first, so that none competes with the failover for the
-	 * main thread (together they cost more than the naive rotator's whole retry). Shares first,
-	 * written at once: the pool has the cooldown before the actor hears of it and could retract it.
+	 * main thread (read while B's request was in flight, they made B's round trip 0.4 ms longer on
+	 * loopback). Shares first, written at once: the pool has the cooldown before the actor hears of
+	 * it and could retract it.
 	 */
 	#later(request: RequestState, kind: "share" | "tell" | "read", work: () => void): void {
 		request.later[kind].push(work);
