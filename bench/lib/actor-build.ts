@@ -30,13 +30,16 @@ export async function actorWorkerBuild(log: (message: string) => void): Promise<
 	if (override) return { entry: override, origin: "env" };
 	const dir = join(tmpdir(), "pi-dispatch-bench-build", sourceHash());
 	const entry = join(dir, ENTRY);
-	if (existsSync(entry)) return { entry, dir, origin: "cached-build" };
+	if (existsSync(entry)) {
+		await linkNodeModules(dir, ROOT);
+		return { entry, dir, origin: "cached-build" };
+	}
 	log(`building pi-dispatch (scripts/build.ts: tsc and the worker bundle) into ${dir}`);
 	const staging = `${dir}.tmp-${process.pid}`;
 	await buildAll(staging);
 	// ESM like the package, and bare imports (piscina, lru-cache, …) resolved from the checkout.
 	await writeFile(join(staging, "package.json"), '{ "type": "module" }\n');
-	await symlink(join(ROOT, "node_modules"), join(staging, "node_modules"), "dir");
+	await linkNodeModules(staging, ROOT);
 	await mkdir(dirname(dir), { recursive: true });
 	try {
 		await rename(staging, dir);
@@ -45,6 +48,22 @@ export async function actorWorkerBuild(log: (message: string) => void): Promise<
 	}
 	await pruneOldBuilds(dir);
 	return { entry, dir, origin: "fresh-build" };
+}
+
+/**
+ * The build's bare imports resolve through a `node_modules` link to a checkout's. The cached build is
+ * shared by every checkout of the same sources, so the link may name one deleted since (a removed
+ * clone left every later run failing with "Cannot find package"): it is pointed at this checkout's
+ * then, replaced in one rename.
+ */
+export async function linkNodeModules(dir: string, root: string): Promise<void> {
+	const link = join(dir, "node_modules");
+	// existsSync follows the link: false for a dangling one.
+	if (existsSync(link)) return;
+	const staged = `${link}.tmp-${process.pid}`;
+	await rm(staged, { force: true });
+	await symlink(join(root, "node_modules"), staged, "dir");
+	await rename(staged, link);
 }
 
 /** One build per source version accumulates otherwise; staging folders of running builds are kept. */
