@@ -279,7 +279,7 @@ export class Dispatcher {
 		for (;;) {
 			const observation: Observation = {};
 			// A 429 is another account's turn whatever its body says: the next attempt starts at its
-			// status line, while this one's answer is read and classified meanwhile.
+			// status line, and this one's answer is read and classified later (see `onCut`).
 			let release!: () => void;
 			const released = new Promise<"released">((resolve) => {
 				release = () => resolve("released");
@@ -430,15 +430,8 @@ export class Dispatcher {
 		const now = Date.now();
 		// An HTTP error answer reached the actor with its body (#learn); a stream's did not.
 		const actorSawIt = observation.status !== undefined && observation.status >= 400;
-		const learn = (until: number, reason: string, guessed = false): void => {
-			// A 429's news is shared once the request has moved on (its actor hears of it then too).
-			if (observation.status !== 429) {
-				this.#supervisor.learnExhausted(actor.accountId, until, reason, guessed);
-				return;
-			}
-			this.#supervisor.markExhausted(actor.accountId, until, guessed, reason);
-			this.#later(request, "share", () => this.#supervisor.learnExhausted(actor.accountId, until, reason, guessed));
-		};
+		const learn = (until: number, reason: string, guessed = false) =>
+			this.#learnExhausted(request, actor.accountId, observation.status, until, reason, guessed);
 		if (failure.kind === "exhausted") {
 			const guessed = failure.resetsAt === undefined;
 			const until = failure.resetsAt ?? now + this.#supervisor.actorConfig.fallbackCooldownMs;
@@ -495,14 +488,28 @@ export class Dispatcher {
 		if (isUsageExhausted(usage) && !usage?.activeLimit) {
 			const reset = exhaustedUntil(usage);
 			const until = reset ?? now + this.#supervisor.actorConfig.fallbackCooldownMs;
-			const guessed = reset === undefined;
-			const learn = () => this.#supervisor.learnExhausted(actor.accountId, until, "usage window full", guessed);
-			// Routed around here at once; shared once the failover has moved on.
-			if (seen.status === 429) {
-				this.#supervisor.markExhausted(actor.accountId, until, guessed, "usage window full");
-				this.#later(request, "share", learn);
-			} else learn();
+			this.#learnExhausted(request, actor.accountId, seen.status, until, "usage window full", reset === undefined);
 		}
+	}
+
+	/**
+	 * Exhaustion an answer showed. A 429's is routed around here at once and shared once the request
+	 * has moved on (see `#later`); any other answer's is shared at once.
+	 */
+	#learnExhausted(
+		request: RequestState,
+		accountId: string,
+		status: number | undefined,
+		until: number,
+		reason: string,
+		guessed: boolean,
+	): void {
+		if (status !== 429) {
+			this.#supervisor.learnExhausted(accountId, until, reason, guessed);
+			return;
+		}
+		this.#supervisor.markExhausted(accountId, until, guessed, reason);
+		this.#later(request, "share", () => this.#supervisor.learnExhausted(accountId, until, reason, guessed));
 	}
 
 	/** pi's `onResponse` hook, for an answer pi-ai does not read itself (cut short, or a WebSocket refusal). */

@@ -155,22 +155,27 @@ function watchingFailures(response: Response, observation: Observation): Respons
 const FAILURE_TYPE = /"type"\s*:\s*"(?:response\.failed|error)"/;
 
 function noteFailure(data: string, observation: Observation): void {
-	type Failure = { code?: unknown; message?: unknown };
-	let event: Failure & { type?: unknown; error?: Failure; response?: { error?: Failure } };
+	let event: unknown;
 	try {
-		event = JSON.parse(data) as typeof event;
+		event = JSON.parse(data);
 	} catch {
 		return;
 	}
-	const error =
-		event.type === "response.failed"
-			? event.response?.error
-			: event.type === "error"
-				? (event.error ?? event)
-				: undefined;
-	if (!error) return;
+	noteStreamFailure(observation, event);
+}
+
+/**
+ * A `response.failed` or `error` event's code and message, as the byte scan above and pi-ai's
+ * `onProviderStreamEvent` (see websocket-events.ts) both read them.
+ */
+export function noteStreamFailure(observation: Observation, event: unknown): void {
+	if (!event || typeof event !== "object") return;
+	const { type, error, response } = event as { type?: unknown; error?: unknown; response?: { error?: unknown } };
+	const failure = type === "response.failed" ? response?.error : type === "error" ? (error ?? event) : undefined;
+	if (!failure || typeof failure !== "object") return;
+	const { code, message } = failure as { code?: unknown; message?: unknown };
 	observation.streamError = {
-		...(typeof error.code === "string" ? { code: error.code } : {}),
-		...(typeof error.message === "string" ? { message: error.message } : {}),
+		...(typeof code === "string" ? { code } : {}),
+		...(typeof message === "string" ? { message } : {}),
 	};
 }

@@ -5,7 +5,7 @@
  * the status. pi-ai hands every raw event to `onProviderStreamEvent` first: this reads the same
  * facts the SSE path gets from `fetch` (status, headers, error body), and a `response.failed` code.
  */
-import type { Observation } from "./observing-fetch.ts";
+import { noteStreamFailure, type Observation } from "./observing-fetch.ts";
 
 /**
  * Records a WebSocket error event in `observation`. True for a wrapped HTTP error (status known),
@@ -16,26 +16,14 @@ export function observeProviderEvent(observation: Observation, event: unknown): 
 	// Every event of every answer comes here: the deltas are passed over at the first look.
 	const type = (event as { type?: unknown }).type;
 	if (type !== "error" && type !== "response.failed") return false;
-	const { status, error, headers, response } = event as {
-		status?: unknown;
-		error?: unknown;
-		headers?: unknown;
-		response?: { error?: unknown };
-	};
+	const { status, error, headers } = event as { status?: unknown; error?: unknown; headers?: unknown };
 	if (type === "error" && typeof status === "number" && status >= 400) {
 		observation.status = status;
 		observation.headers = stringValues(headers);
 		observation.errorBody = JSON.stringify(error && typeof error === "object" ? { error } : {});
 		return true;
 	}
-	const failure = type === "response.failed" ? response?.error : type === "error" ? (error ?? event) : undefined;
-	if (failure && typeof failure === "object") {
-		const { code, message } = failure as { code?: unknown; message?: unknown };
-		observation.streamError = {
-			...(typeof code === "string" ? { code } : {}),
-			...(typeof message === "string" ? { message } : {}),
-		};
-	}
+	noteStreamFailure(observation, event);
 	return false;
 }
 
