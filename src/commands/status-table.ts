@@ -19,7 +19,7 @@ import {
 	standingText,
 	stateText,
 } from "./account-state.ts";
-import { formatDuration, formatPercent, renderTable, safeOneLine } from "./text-format.ts";
+import { burnText, formatDuration, formatPercent, renderTable, safeOneLine } from "./text-format.ts";
 
 export const STATUS_WIDTH = 80;
 
@@ -202,17 +202,6 @@ function windowJson(window: UsageWindow | undefined): unknown {
 
 const SHORT_MINUTES = 300;
 const LONG_MINUTES = 10080;
-
-/** "1.2%/h", "0.05%/h". */
-export function burnText(percentPerHour: number): string {
-	const value =
-		percentPerHour >= 10
-			? percentPerHour.toFixed(0)
-			: percentPerHour >= 0.1
-				? percentPerHour.toFixed(1)
-				: percentPerHour.toFixed(2);
-	return `${value}%/h`;
-}
 
 /** A per-model limit under its account: "gpt-5.3-codex-spark: 5h 100% 13:40 · cooling → 13:40". */
 function limitNote(limit: LimitUsage, cooldownUntil: number | undefined, now: number): string {

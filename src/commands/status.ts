@@ -12,8 +12,9 @@ import { requireLabel } from "./account-lookup.ts";
 import type { DispatchCommand } from "./command-env.ts";
 import { CommandUsageError } from "./command-errors.ts";
 import { STATUS_WIDGET_KEY } from "./session-watch.ts";
-import { burnText, poolView, quotaFields, renderStatusTable, type StatusTableInput } from "./status-table.ts";
+import { poolView, quotaFields, renderStatusTable, type StatusTableInput } from "./status-table.ts";
 import { storeView } from "./store-title.ts";
+import { burnText } from "./text-format.ts";
 
 const DAY = 24 * 60 * 60_000;
 const HISTORY_DAYS = 7;

@@ -49,3 +49,14 @@ export function renderTable(header: readonly string[], rows: readonly (readonly 
 			.trimEnd();
 	return [line(header), ...rows.map(line)];
 }
+
+/** A burn rate: "12%/h", "1.2%/h", "0.05%/h" (the status table's column and the pool's runway line). */
+export function burnText(percentPerHour: number): string {
+	const value =
+		percentPerHour >= 10
+			? percentPerHour.toFixed(0)
+			: percentPerHour >= 0.1
+				? percentPerHour.toFixed(1)
+				: percentPerHour.toFixed(2);
+	return `${value}%/h`;
+}

@@ -2,6 +2,7 @@
  * The pool's burn rates and runway as the status shows them: read from the usage history (the
  * status's own path, never a request's) and put into words that fit 80 columns.
  */
+import { burnText } from "../commands/text-format.ts";
 import { formatLocalTime } from "../dispatch/user-messages.ts";
 import type { PoolSettings } from "../store/account-record.ts";
 import type { PoolStore } from "../store/pool-store.ts";
@@ -75,7 +76,7 @@ export function runwayLines(runway: Runway | undefined, now: number): string[] {
 			? "; burn rate not known yet"
 			: runway.dryAt === undefined
 				? ", not burning now"
-				: `, burning ${rate(runway.burnPercentPerHour)}: dry ${formatLocalTime(runway.dryAt, now)}`;
+				: `, burning ${burnText(runway.burnPercentPerHour)}: dry ${formatLocalTime(runway.dryAt, now)}`;
 	const lines = [`${left}${burning}`];
 	const first = runway.firstReset;
 	if (first) {
@@ -83,8 +84,4 @@ export function runwayLines(runway: Runway | undefined, now: number): string[] {
 		lines.push(`first weekly reset: ${first.label} ${formatLocalTime(first.at, now)}${order}`);
 	}
 	return lines;
-}
-
-function rate(percentPerHour: number): string {
-	return `${percentPerHour >= 10 ? percentPerHour.toFixed(0) : percentPerHour.toFixed(1)}%/h`;
 }

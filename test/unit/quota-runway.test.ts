@@ -65,6 +65,11 @@ describe("pool runway", () => {
 		]);
 	});
 
+	it("a slow pool burn is written as the table's column writes it, not rounded to 0.0%/h", () => {
+		const slow = poolRunway([{ id: "a", label: "work", weeklyUsed: 40, burn: 0.05 }], NOW);
+		expect(runwayLines(slow, NOW)[0]).toMatch(/^pool: 60% of weekly quota left, burning 0\.05%\/h: dry /);
+	});
+
 	it("a hard cap is the account's limit; no burn means no dry time", () => {
 		const capped = poolRunway(
 			[{ id: "a", label: "work", weeklyUsed: 40, burn: 5, limit: 50, weeklyResetsAt: NOW + 100 * HOUR }],
