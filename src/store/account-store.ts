@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { chmodSync, existsSync, type FSWatcher, mkdirSync, statSync, watch } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { isMainThread } from "node:worker_threads";
@@ -30,6 +29,7 @@ import {
 } from "./pool-db.ts";
 import type { PoolStore, RotationOutcome, StoreHealth } from "./pool-store.ts";
 import { newOwner } from "./process-identity.ts";
+import { ReentryGuard } from "./reentry-guard.ts";
 import { adoptCredentials, saveRotationOrSideFile } from "./rotation-save.ts";
 import type { Database } from "./sqlite.ts";
 import { errorCodeName, SQLITE_BUSY, SQLITE_CANTOPEN, sqlite, sqliteCode } from "./sqlite.ts";
@@ -88,8 +88,7 @@ export class AccountStore implements PoolStore {
 	readonly config: FileStoreConfig;
 	readonly #options: AccountStoreOptions;
 	#db: Database | undefined;
-	readonly #inUpdate = new AsyncLocalStorage<true>();
-	readonly #heldLeases = new AsyncLocalStorage<ReadonlySet<string>>();
+	readonly #reentry = new ReentryGuard();
 	#watcher: FSWatcher | undefined;
 	readonly #changeListeners = new Set<() => void>();
 	/** Change events seen on the folder (commits of any connection). */
@@ -126,8 +125,8 @@ export class AccountStore implements PoolStore {
 	 * (that throws StoreLockReentryError rather than deadlocking).
 	 */
 	update<T>(mutate: (data: StoreData) => T | Promise<T>): Promise<T> {
-		if (this.#inUpdate.getStore()) return Promise.reject(new StoreLockReentryError(this.file));
-		return this.#inUpdate.run(true, () => this.#update(mutate));
+		if (this.#reentry.inUpdate) return Promise.reject(new StoreLockReentryError(this.file));
+		return this.#update(mutate);
 	}
 
 	async #update<T>(mutate: (data: StoreData) => T | Promise<T>): Promise<T> {
@@ -135,7 +134,7 @@ export class AccountStore implements PoolStore {
 			let pending: { before: string; data: StoreData } | undefined;
 			const outcome = this.#transaction((db, before): { done: T } | { async: PromiseLike<T> } => {
 				const data = structuredClone(before);
-				const result = mutate(data);
+				const result = this.#reentry.mutate(() => mutate(data));
 				if (isThenable(result)) {
 					// Async: nothing is written in this transaction; the rest happens below.
 					pending = { before: JSON.stringify(before), data };
@@ -245,9 +244,8 @@ export class AccountStore implements PoolStore {
 	async withAccountLock<T>(accountId: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
 		const name = `refresh:${accountId}`;
 		const lockPath = `${this.file}#lease:${name}`;
-		if (this.#inUpdate.getStore()) throw new StoreLockReentryError(this.file);
-		const held = this.#heldLeases.getStore() ?? new Set<string>();
-		if (held.has(name)) throw new StoreLockReentryError(lockPath);
+		if (this.#reentry.inUpdate) throw new StoreLockReentryError(this.file);
+		if (this.#reentry.holds(name)) throw new StoreLockReentryError(lockPath);
 		const owner = newOwner();
 		const ttl = this.#options.leaseTtlMs ?? 30_000;
 		const timeoutMs = this.#options.accountLockTimeoutMs ?? 60_000;
@@ -293,7 +291,7 @@ export class AccountStore implements PoolStore {
 				ttl,
 				lockPath,
 				() => this.#serialTx((db) => renewLease(db, name, owner, ttl, Date.now())),
-				(signal) => this.#heldLeases.run(new Set([...held, name]), () => fn(signal)),
+				(signal) => this.#reentry.holding(name, () => fn(signal)),
 			);
 		} finally {
 			markHeld(owner, false);

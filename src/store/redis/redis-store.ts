@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import type { Socket } from "node:net";
 import type { Redis, RedisOptions } from "ioredis";
@@ -9,6 +8,7 @@ import type { LeaseHolder } from "../leases.ts";
 import { readPending, removePending } from "../pending-save.ts";
 import type { PoolStore, RotationOutcome, StoreHealth } from "../pool-store.ts";
 import { type LeaseOwner, newOwner, ownerIsDead, thisProcess } from "../process-identity.ts";
+import { ReentryGuard } from "../reentry-guard.ts";
 import { adoptCredentials, saveRotationOrSideFile } from "../rotation-save.ts";
 import type { RedisStoreConfig } from "../store-config.ts";
 import { redactUrl } from "../store-config.ts";
@@ -80,8 +80,7 @@ export class RedisPoolStore implements PoolStore {
 	readonly config: RedisStoreConfig;
 	readonly #key: Buffer | undefined;
 	readonly #writer = randomUUID();
-	readonly #inUpdate = new AsyncLocalStorage<true>();
-	readonly #heldLeases = new AsyncLocalStorage<ReadonlySet<string>>();
+	readonly #reentry = new ReentryGuard();
 	#client: Promise<ScriptClient> | undefined;
 	#sub: Promise<Redis> | undefined;
 	#live: { client?: ScriptClient; sub?: Redis } = {};
@@ -112,15 +111,15 @@ export class RedisPoolStore implements PoolStore {
 	}
 
 	update<T>(mutate: (data: StoreData) => T | Promise<T>): Promise<T> {
-		if (this.#inUpdate.getStore()) return Promise.reject(new StoreLockReentryError(this.file));
-		return this.#inUpdate.run(true, () => this.#update(mutate));
+		if (this.#reentry.inUpdate) return Promise.reject(new StoreLockReentryError(this.file));
+		return this.#update(mutate);
 	}
 
 	async #update<T>(mutate: (data: StoreData) => T | Promise<T>): Promise<T> {
 		for (let attempt = 0; ; attempt++) {
 			const loaded = await this.#load();
 			const data = structuredClone(loaded.data);
-			const result = await mutate(data);
+			const result = await this.#reentry.mutate(() => mutate(data));
 			const value: unknown = data;
 			const problem = isObject(value) ? storeDataProblem(value) : "data must be an object";
 			if (problem) throw new StoreInvalidUpdateError(this.file, problem);
@@ -168,9 +167,8 @@ export class RedisPoolStore implements PoolStore {
 		const name = `refresh:${accountId}`;
 		const key = this.#k(`lease:${name}`);
 		const lockPath = `${this.file} lease:${name}`;
-		if (this.#inUpdate.getStore()) throw new StoreLockReentryError(this.file);
-		const held = this.#heldLeases.getStore() ?? new Set<string>();
-		if (held.has(name)) throw new StoreLockReentryError(lockPath);
+		if (this.#reentry.inUpdate) throw new StoreLockReentryError(this.file);
+		if (this.#reentry.holds(name)) throw new StoreLockReentryError(lockPath);
 		const owner = newOwner();
 		const ownerJson = JSON.stringify(owner);
 		const ttl = this.config.leaseTtlMs ?? 30_000;
@@ -223,7 +221,7 @@ export class RedisPoolStore implements PoolStore {
 					this.#ready()
 						.then((client) => client.piRenewLease(key, token!, ttl))
 						.then((ok) => ok === 1),
-				(signal) => this.#heldLeases.run(new Set([...held, name]), () => fn(signal)),
+				(signal) => this.#reentry.holding(name, () => fn(signal)),
 			);
 		} finally {
 			heldHere.delete(owner.nonce);
