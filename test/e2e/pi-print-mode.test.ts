@@ -2,7 +2,9 @@
  * `pi -p` with pi-dispatch: a prompt answered through the pool (and a failover on the way), the
  * status table on stdout, and every bad input as one line on stderr, never a stack trace.
  */
-import { readdir, writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect } from "vitest";
 import { createPiWorld, itWithWorld, type PiWorld, type PrintResult, runPrint, seenUsage } from "./helpers/pi-world.ts";
 
@@ -14,6 +16,7 @@ function expectOneLineErrors(world: PiWorld, result: PrintResult): void {
 }
 
 const DAY = 86_400_000;
+const PROMISE_HOOK_PROBE = fileURLToPath(new URL("../fixtures/pi/promise-hook-probe.ts", import.meta.url));
 
 describe.concurrent("pi -p with pi-dispatch", () => {
 	it("answers through the pool, fails over before the first token, and exits promptly", async ({ world }) => {
@@ -31,6 +34,21 @@ describe.concurrent("pi -p with pi-dispatch", () => {
 		expectOneLineErrors(world, result);
 		// The answer is printed while pi shuts down: worker threads and timers must not keep it alive.
 		expect(result.exitAfterOutputMs).toBeLessThan(2000);
+	});
+
+	it("turns on no promise hook in pi: every promise pi makes would pay it", async ({ world }) => {
+		await world.seed([{ accountId: "acct-a" }, { accountId: "acct-b" }], ["alpha", "beta"]);
+		await world.store.update((data) => {
+			data.state["acct-a"] = { usage: seenUsage(10, 1 * DAY) };
+			data.state["acct-b"] = { usage: seenUsage(20, 6 * DAY) };
+		});
+		// A failover: the pool's store is read, leased and written during the run.
+		world.fake.setFault("acct-a", { kind: "usage-limit", resetsInSeconds: 7200 });
+		const out = join(world.root, "probe.json");
+		world.env.PI_DISPATCH_PROBE_OUT = out;
+		const result = await runPrint(world, "say hi", undefined, [PROMISE_HOOK_PROBE]);
+		expect(result.stdout).toBe("Hello from acct-b.\n");
+		expect(JSON.parse(await readFile(out, "utf8"))).toEqual({ promiseHookOn: false });
 	});
 
 	it("serves on credits when every plan quota is spent, and not with PI_DISPATCH_CREDITS=never", async ({ world }) => {

@@ -155,9 +155,15 @@ export interface PrintResult {
  * measure (a file of concurrent tests starts ~10 pi processes on two cores: 12 s each was seen at
  * rest, 21 s under load); how promptly pi exits is asserted through `exitAfterOutputMs`.
  */
-export function runPrint(world: PiWorld, prompt: string, timeoutMs = 45_000): Promise<PrintResult> {
+export function runPrint(
+	world: PiWorld,
+	prompt: string,
+	timeoutMs = 45_000,
+	/** More extensions for pi to load beside pi-dispatch (test probes). */
+	extensions: readonly string[] = [],
+): Promise<PrintResult> {
 	const started = Date.now();
-	const child = spawn(process.execPath, piArgs(["-p", prompt]), {
+	const child = spawn(process.execPath, piArgs([...extensions.flatMap((e) => ["-e", e]), "-p", prompt]), {
 		env: world.env,
 		cwd: world.root,
 		stdio: ["ignore", "pipe", "pipe"],
