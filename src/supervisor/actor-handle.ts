@@ -87,7 +87,7 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 	#backgroundRefresh: Promise<void> | undefined;
 	readonly #timers: ActivationTimers;
 	/** The rate-limit headers last told to the actor, and when (see `observe`). */
-	#told: { headers: string; at: number } | undefined;
+	#told: { headers: Record<string, string>; at: number } | undefined;
 
 	constructor(options: ActorHandleOptions) {
 		super();
@@ -110,15 +110,7 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 
 	get snapshot(): ActorSnapshot {
 		const now = Date.now();
-		const report =
-			this.#report && this.#activation !== "dormant"
-				? withUnseenStoreCooldown(
-						withEndedCooldown(this.#report, now),
-						this.#shared,
-						(this.#report.storeSeq ?? this.#storeSeq) >= this.#storeSeq,
-						now,
-					)
-				: storedReport(this.#account, this.#shared, now, this.#loadedAt, this.#restarts);
+		const report = this.#reportAt(now);
 		const streamError =
 			this.#streamError && this.#streamError.at > (report.lastErrorAt ?? 0)
 				? { lastError: this.#streamError.text, lastErrorAt: this.#streamError.at }
@@ -130,6 +122,26 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 			inFlight: this.#inFlight,
 			activation: this.#activation,
 		};
+	}
+
+	/**
+	 * What routing reads of the account (state, cooldown, usage), for every request: the report as
+	 * the snapshot has it, without building the rest of a snapshot.
+	 */
+	routingReport(now: number): ActorReport {
+		const report = this.#reportAt(now);
+		return this.#gaveUp ? { ...report, state: "gave-up" } : report;
+	}
+
+	#reportAt(now: number): ActorReport {
+		return this.#report && this.#activation !== "dormant"
+			? withUnseenStoreCooldown(
+					withEndedCooldown(this.#report, now),
+					this.#shared,
+					(this.#report.storeSeq ?? this.#storeSeq) >= this.#storeSeq,
+					now,
+				)
+			: storedReport(this.#account, this.#shared, now, this.#loadedAt, this.#restarts);
 	}
 
 	get activation(): ActorActivation {
@@ -244,13 +256,14 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 	 * False when it was no news.
 	 */
 	observe(observation: ResponseObservation): boolean {
-		const headers = observation.status < 400 ? usageKey(observation.headers) : undefined;
+		const headers = observation.status < 400 ? observation.headers : undefined;
 		const told = this.#told;
 		const cooling =
 			(this.#report && this.#activation !== "dormant" ? this.#report : this.#shared).cooldownUntil !== undefined;
 		if (
 			headers !== undefined &&
-			told?.headers === headers &&
+			told !== undefined &&
+			sameUsage(told.headers, headers) &&
 			!cooling &&
 			observation.at - told.at < this.#options.config.usagePersistMs / 2
 		)
@@ -287,10 +300,16 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 		this.#timers.touch();
 	}
 
+	/**
+	 * A stream on this account ended. Only a failure is told to snapshot listeners (the footer shows
+	 * it): a healthy end changes nothing but the in-flight count, which is read when shown.
+	 */
 	streamEnded(error?: string): void {
 		this.#inFlight = Math.max(0, this.#inFlight - 1);
-		if (error) this.#streamError = { text: error, at: Date.now() };
-		this.emit("snapshot", this.snapshot);
+		if (error) {
+			this.#streamError = { text: error, at: Date.now() };
+			this.emit("snapshot", this.snapshot);
+		}
 		this.#timers.streamEnded();
 		this.#timers.touch();
 	}
@@ -514,11 +533,17 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 	}
 }
 
-/** The headers as the actor reads them, minus the seconds-to-reset that tick down on every answer. */
-function usageKey(headers: Record<string, string>): string {
-	let key = "";
-	for (const name in headers) {
-		if (!name.endsWith("reset-after-seconds")) key += `${name}:${headers[name]}\n`;
+/**
+ * The same headers as the actor read last time, but for the seconds-to-reset that tick down on
+ * every answer. Compared in place: no key string is built for every answer.
+ */
+function sameUsage(told: Record<string, string>, seen: Record<string, string>): boolean {
+	let compared = 0;
+	for (const name in seen) {
+		if (name.endsWith("reset-after-seconds")) continue;
+		if (told[name] !== seen[name]) return false;
+		compared++;
 	}
-	return key;
+	for (const name in told) if (!name.endsWith("reset-after-seconds")) compared--;
+	return compared === 0;
 }

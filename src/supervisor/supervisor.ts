@@ -10,7 +10,7 @@ import { EventEmitter } from "eventemitter3";
 import { LRUCache } from "lru-cache";
 import PQueue from "p-queue";
 import { describeError } from "../errors.ts";
-import type { ActorConfig, ActorSnapshot } from "../protocol/messages.ts";
+import type { ActorConfig, ActorReport, ActorSnapshot } from "../protocol/messages.ts";
 import type {
 	AccountRecord,
 	CreditsPolicy,
@@ -285,7 +285,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 		const actor = this.#actors.get(id);
 		const record = this.#records.get(id);
 		if (!actor || !record) return undefined;
-		const snapshot = this.#withLocalCooldown(actor.snapshot);
+		const snapshot = this.#withLocalCooldown(actor.routingReport(Date.now()));
 		return {
 			id,
 			label: record.label,
@@ -712,7 +712,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 		this.#writes.add(write);
 	}
 
-	#withLocalCooldown(report: ActorSnapshot): ActorSnapshot {
+	#withLocalCooldown<R extends ActorReport>(report: R): R {
 		const limitCooldowns = this.#limits.active(report.accountId, Date.now());
 		const snapshot = limitCooldowns ? { ...report, limitCooldowns } : report;
 		const local = this.#localCooldowns.get(snapshot.accountId);
