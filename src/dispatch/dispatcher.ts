@@ -24,7 +24,7 @@ import { exhaustedUntil, isUsageExhausted } from "../usage/usage-snapshot.ts";
 import { errorAssistantMessage } from "./error-message.ts";
 import { hasSignedThinking, withoutForeignReasoning } from "./foreign-reasoning.ts";
 import { forwardEvents } from "./forward-events.ts";
-import { type Observation, observingFetch, rateLimitHeaders } from "./observing-fetch.ts";
+import { type Observation, observedHeaders, observingFetch, rateLimitHeaders } from "./observing-fetch.ts";
 import { allExhaustedMessage, noAccountServedMessage } from "./user-messages.ts";
 import { observeProviderEvent } from "./websocket-events.ts";
 
@@ -435,7 +435,7 @@ export class Dispatcher {
 		if (failure.kind === "exhausted") {
 			const guessed = failure.resetsAt === undefined;
 			const until = failure.resetsAt ?? now + this.#supervisor.actorConfig.fallbackCooldownMs;
-			const limit = modelLimitOf(observation.headers);
+			const limit = modelLimitOf(observedHeaders(observation));
 			const reason = failure.code ?? "exhausted";
 			if (limit) this.#supervisor.learnLimitExhausted(actor.accountId, limit, until, request.model.id);
 			else learn(until, reason, guessed);
@@ -460,30 +460,38 @@ export class Dispatcher {
 	 * requests stop choosing the account before its actor has even answered.
 	 */
 	#learn(actor: ActorHandle, seen: Observation, request: RequestState): void {
-		if (seen.status === undefined || !seen.headers) return;
+		if (seen.status === undefined) return;
 		const now = Date.now();
 		const failed = seen.status >= 400;
+		const model = request.model.id;
+		// The same answer as the last one on this account for this model: all it shows was learnt then.
+		if (!failed && seen.usage && actor.knows(seen.usage, model, now)) {
+			this.#supervisor.noteServed(actor.accountId);
+			return;
+		}
+		const headers = observedHeaders(seen);
+		if (!headers) return;
 		const observation = {
 			status: seen.status,
 			// A success's are already only these; an error's go whole to pi's hook, not to the actor.
-			headers: failed ? rateLimitHeaders(seen.headers) : seen.headers,
+			headers: failed ? rateLimitHeaders(headers) : headers,
 			...(seen.errorBody !== undefined ? { errorBody: seen.errorBody } : {}),
 			at: now,
 		};
 		// Per model: the same headers may come for another model.
-		const limit = activeLimitFromHeaders(seen.headers);
-		if (limit) this.#supervisor.learnModelLimit(actor.accountId, request.model.id, limit);
+		const limit = activeLimitFromHeaders(headers);
+		if (limit) this.#supervisor.learnModelLimit(actor.accountId, model, limit);
 		// A 429 moves the request on: the actor hears of it afterwards. Other answers are told at once,
 		// before what they lead to (a 401's token refresh).
 		if (seen.status === 429) this.#later(request, "tell", () => actor.observe(observation));
 		else if (failed) actor.observe(observation);
 		else {
-			const news = actor.observe(observation);
+			const news = actor.observe(observation, seen.usage && { usage: seen.usage, model });
 			this.#supervisor.noteServed(actor.accountId);
-			// The same usage as the last answer's: what it shows was learnt then.
+			// Told only when it is news (see ActorHandle.observe): what it shows was learnt before.
 			if (!news) return;
 		}
-		const usage = usageFromHeaders(seen.headers, now);
+		const usage = usageFromHeaders(headers, now);
 		// A per-model limit's numbers are that limit's: the 429, if any, cools down the limit only.
 		if (isUsageExhausted(usage) && !usage?.activeLimit) {
 			const reset = exhaustedUntil(usage);

@@ -6,7 +6,10 @@
  */
 export interface Observation {
 	status?: number;
+	/** An error answer's headers, all of them; a success's once made from `usage` (see `observedHeaders`). */
 	headers?: Record<string, string>;
+	/** A success's rate-limit headers as name/value pairs (see `rateLimitPairs`). */
+	usage?: string[];
 	errorBody?: string;
 	/** A 200 stream that ended in `response.failed` or `error`: the service's code and message. */
 	streamError?: { code?: string; message?: string };
@@ -60,7 +63,7 @@ export function observingFetch(observation: Observation, options: ObservingFetch
 		observation.status = response.status;
 		if (response.ok) {
 			// A success is read for its usage only: the rate-limit headers, not the whole set.
-			observation.headers = rateLimitHeaders(response.headers);
+			observation.usage = rateLimitPairs(response.headers);
 			options.onResponse(observation);
 			return options.watchStream ? watchingFailures(response, observation) : response;
 		}
@@ -101,13 +104,34 @@ function headersToRecord(headers: Headers): Record<string, string> {
 
 /** The headers the usage is read from (`x-codex-*`, `retry-after*`): less to copy, scan and hand on. */
 export function rateLimitHeaders(headers: Headers | Record<string, string>): Record<string, string> {
-	const kept: Record<string, string> = {};
+	return pairsToRecord(rateLimitPairs(headers));
+}
+
+/**
+ * The rate-limit headers as `[name, value, name, value, …]`, in the order `Headers` yields them
+ * (sorted): a success's are compared with the last answer's as they are (see ActorHandle.knows),
+ * and made into an object only when they are news.
+ */
+export function rateLimitPairs(headers: Headers | Record<string, string>): string[] {
+	const pairs: string[] = [];
 	const keep = (value: string, key: string) => {
-		if (key.startsWith("x-codex-") || key.startsWith("retry-after")) kept[key] = value;
+		if (key.startsWith("x-codex-") || key.startsWith("retry-after")) pairs.push(key, value);
 	};
 	if (headers instanceof Headers) headers.forEach(keep);
 	else for (const key in headers) keep(headers[key]!, key);
-	return kept;
+	return pairs;
+}
+
+function pairsToRecord(pairs: readonly string[]): Record<string, string> {
+	const record: Record<string, string> = {};
+	for (let i = 0; i < pairs.length; i += 2) record[pairs[i]!] = pairs[i + 1]!;
+	return record;
+}
+
+/** The observed answer's headers as an object: an error's as they are, a success's made from its pairs. */
+export function observedHeaders(observation: Observation): Record<string, string> | undefined {
+	if (!observation.headers && observation.usage) observation.headers = pairsToRecord(observation.usage);
+	return observation.headers;
 }
 
 /**

@@ -87,7 +87,8 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 	#backgroundRefresh: Promise<void> | undefined;
 	readonly #timers: ActivationTimers;
 	/** The rate-limit headers last told to the actor, and when (see `observe`). */
-	#told: { headers: Record<string, string>; at: number } | undefined;
+	/** The last success told: its rate-limit headers (see rateLimitPairs), model and time. */
+	#told: { usage: readonly string[]; model: string | undefined; at: number } | undefined;
 
 	constructor(options: ActorHandleOptions) {
 		super();
@@ -248,29 +249,31 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 	}
 
 	/**
-	 * An answer's status and rate-limit headers, for the actor to learn from. Told only when it is
-	 * news: an error answer, usage other than the last told (the ticking `reset-after-seconds`
-	 * aside), a cooldown a success may end, or the last telling older than half the actor's
-	 * usage-persist interval (so the pool's usage stays as fresh as before). A healthy stream on an
-	 * account whose usage did not move costs no message (was ~0.5 ms of main thread each).
-	 * False when it was no news.
+	 * An answer's status and rate-limit headers, for the actor to learn from. A success is told only
+	 * when it is news (see `knows`); `seen` is its headers as pairs and its model, which later
+	 * answers are compared with. A healthy stream on an account whose usage did not move costs no
+	 * message (was ~0.5 ms of main thread each). False when it was no news.
 	 */
-	observe(observation: ResponseObservation): boolean {
-		const headers = observation.status < 400 ? observation.headers : undefined;
-		const told = this.#told;
-		const cooling =
-			(this.#report && this.#activation !== "dormant" ? this.#report : this.#shared).cooldownUntil !== undefined;
-		if (
-			headers !== undefined &&
-			told !== undefined &&
-			sameUsage(told.headers, headers) &&
-			!cooling &&
-			observation.at - told.at < this.#options.config.usagePersistMs / 2
-		)
-			return false;
-		this.#told = headers === undefined ? undefined : { headers, at: observation.at };
+	observe(observation: ResponseObservation, seen?: { usage: readonly string[]; model?: string }): boolean {
+		const success = observation.status < 400;
+		if (success && seen && this.knows(seen.usage, seen.model, observation.at)) return false;
+		this.#told = success && seen ? { usage: seen.usage, model: seen.model, at: observation.at } : undefined;
 		this.tell({ type: "observed", observation });
 		return true;
+	}
+
+	/**
+	 * A success that is no news: the last told answer had the same rate-limit headers (the ticking
+	 * `reset-after-seconds` aside) for the same model, no cooldown is on that a success may end, and
+	 * it was told less than half the actor's usage-persist interval ago (so the pool's usage stays
+	 * as fresh as before). Compared as pairs, in order: nothing is built for an answer that is none.
+	 */
+	knows(usage: readonly string[], model: string | undefined, at: number): boolean {
+		const told = this.#told;
+		if (!told || told.model !== model || at - told.at >= this.#options.config.usagePersistMs / 2) return false;
+		const cooling =
+			(this.#report && this.#activation !== "dormant" ? this.#report : this.#shared).cooldownUntil !== undefined;
+		return !cooling && samePairs(told.usage, usage);
 	}
 
 	/**
@@ -533,17 +536,13 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 	}
 }
 
-/**
- * The same headers as the actor read last time, but for the seconds-to-reset that tick down on
- * every answer. Compared in place: no key string is built for every answer.
- */
-function sameUsage(told: Record<string, string>, seen: Record<string, string>): boolean {
-	let compared = 0;
-	for (const name in seen) {
-		if (name.endsWith("reset-after-seconds")) continue;
-		if (told[name] !== seen[name]) return false;
-		compared++;
+/** The same name/value pairs, but for the values of the seconds-to-reset that tick on every answer. */
+function samePairs(told: readonly string[], seen: readonly string[]): boolean {
+	if (told.length !== seen.length) return false;
+	for (let i = 0; i < seen.length; i += 2) {
+		const name = seen[i]!;
+		if (told[i] !== name) return false;
+		if (told[i + 1] !== seen[i + 1] && !name.endsWith("reset-after-seconds")) return false;
 	}
-	for (const name in told) if (!name.endsWith("reset-after-seconds")) compared--;
-	return compared === 0;
+	return true;
 }

@@ -4,6 +4,7 @@
  * in its mailbox, and `observe` says whether it told.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { rateLimitPairs } from "../../src/dispatch/observing-fetch.ts";
 import type { ActorHandle } from "../../src/supervisor/actor-handle.ts";
 import { ACTOR_DEFAULTS } from "../../src/supervisor/supervisor-options.ts";
 import { offlineAccount, offlineActor } from "../helpers/offline-actor.ts";
@@ -34,39 +35,51 @@ function dormantActor(): ActorHandle {
 	return actor;
 }
 
-const ok = (headers: Record<string, string>, at: number) => ({ status: 200, headers, at });
+const MODEL = "gpt-5.1-codex";
+
+/** Observes a success as the dispatcher does: its headers, and the same as pairs with its model. */
+function observeOk(a: ActorHandle, headers: Record<string, string>, at: number, model = MODEL): boolean {
+	return a.observe({ status: 200, headers, at }, { usage: rateLimitPairs(headers), model });
+}
 
 describe("ActorHandle.observe: only news is told", () => {
 	it("tells the first answer, then not the same usage again, whatever the seconds-to-reset say", () => {
 		const a = dormantActor();
-		expect(a.observe(ok(usageHeaders(), T0))).toBe(true);
-		expect(a.observe(ok(usageHeaders(), T0 + 1))).toBe(false);
+		expect(observeOk(a, usageHeaders(), T0)).toBe(true);
+		expect(observeOk(a, usageHeaders(), T0 + 1)).toBe(false);
 		const ticked = usageHeaders({
 			"x-codex-primary-reset-after-seconds": "3999",
 			"x-codex-secondary-reset-after-seconds": "89999",
 		});
-		expect(a.observe(ok(ticked, T0 + 2))).toBe(false);
+		expect(observeOk(a, ticked, T0 + 2)).toBe(false);
 	});
 
 	it("tells usage that moved, a header that came or went, and the same usage again once half the persist interval passed", () => {
 		const a = dormantActor();
-		a.observe(ok(usageHeaders(), T0));
-		expect(a.observe(ok(usageHeaders({ "x-codex-primary-used-percent": "13" }), T0 + 1))).toBe(true);
+		observeOk(a, usageHeaders(), T0);
+		expect(observeOk(a, usageHeaders({ "x-codex-primary-used-percent": "13" }), T0 + 1)).toBe(true);
 		const withFamily = usageHeaders({
 			"x-codex-primary-used-percent": "13",
 			"x-codex-bengalfox-primary-used-percent": "5",
 		});
-		expect(a.observe(ok(withFamily, T0 + 2))).toBe(true);
-		expect(a.observe(ok(usageHeaders({ "x-codex-primary-used-percent": "13" }), T0 + 3))).toBe(true);
-		expect(a.observe(ok(usageHeaders({ "x-codex-primary-used-percent": "13" }), T0 + 3 + HALF_PERSIST))).toBe(true);
+		expect(observeOk(a, withFamily, T0 + 2)).toBe(true);
+		expect(observeOk(a, usageHeaders({ "x-codex-primary-used-percent": "13" }), T0 + 3)).toBe(true);
+		expect(observeOk(a, usageHeaders({ "x-codex-primary-used-percent": "13" }), T0 + 3 + HALF_PERSIST)).toBe(true);
+	});
+
+	it("tells the same usage for another model (the model's limit is learnt from it)", () => {
+		const a = dormantActor();
+		observeOk(a, usageHeaders(), T0);
+		expect(observeOk(a, usageHeaders(), T0 + 1, "gpt-5.3-codex-spark")).toBe(true);
+		expect(observeOk(a, usageHeaders(), T0 + 2, "gpt-5.3-codex-spark")).toBe(false);
 	});
 
 	it("always tells an error answer, and the success after it", () => {
 		const a = dormantActor();
-		a.observe(ok(usageHeaders(), T0));
+		observeOk(a, usageHeaders(), T0);
 		expect(a.observe({ status: 429, headers: usageHeaders(), errorBody: "{}", at: T0 + 1 })).toBe(true);
 		expect(a.observe({ status: 429, headers: usageHeaders(), errorBody: "{}", at: T0 + 2 })).toBe(true);
-		expect(a.observe(ok(usageHeaders(), T0 + 3))).toBe(true);
-		expect(a.observe(ok(usageHeaders(), T0 + 4))).toBe(false);
+		expect(observeOk(a, usageHeaders(), T0 + 3)).toBe(true);
+		expect(observeOk(a, usageHeaders(), T0 + 4)).toBe(false);
 	});
 });
