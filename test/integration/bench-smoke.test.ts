@@ -13,6 +13,7 @@ import type { Row } from "../../bench/lib/report.ts";
 import type { BenchReport } from "../../bench/run.ts";
 
 const RUN = fileURLToPath(new URL("../../bench/run.ts", import.meta.url));
+const PROFILE = fileURLToPath(new URL("../../bench/profile.ts", import.meta.url));
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 async function runQuickBench(): Promise<BenchReport> {
@@ -65,4 +66,16 @@ describe("bench smoke run (--quick)", () => {
 		const scale = byName.scale!.figures as { combos: { accounts: number; concurrency: number }[] };
 		expect(scale.combos.map((c) => c.concurrency)).toEqual(expect.arrayContaining([1, 10, 100]));
 	}, 90_000);
+
+	it("profile --path own: reports both arms' CPU per request", async () => {
+		const { stdout } = await promisify(execFile)(process.execPath, [PROFILE, "--path", "own", "--requests", "1200"], {
+			cwd: ROOT,
+			timeout: 60_000,
+		});
+		const direct = Number(/client direct\s+([\d.]+) µs/.exec(stdout)?.[1]);
+		const through = Number(/through the dispatcher\s+([\d.]+) µs/.exec(stdout)?.[1]);
+		// A figure, not a timing check (timings belong in bench/): both arms ran and measured.
+		expect(direct).toBeGreaterThan(0);
+		expect(through).toBeGreaterThan(0);
+	}, 70_000);
 });
