@@ -2,8 +2,8 @@
  * 6. Scale: 1, 10 and 100 concurrent streams over 1, 4 and 16 accounts, dispatcher and pi-ai direct
  * side by side, 1 s each in alternating slices (direct spreads its clients over the same accounts
  * round-robin): throughput, main-thread CPU per stream, TTFT p99, event-loop delay p99, errors. Each client is its own pi session, so sessions
- * stick to accounts as they do in pi; the dispatcher's p-queue bounds (16 per account, 64 overall)
- * apply, direct has none. Then, in fresh processes (probes/actor-probe.ts): actor cold start
+ * stick to accounts as they do in pi; the dispatcher's p-queue bound (256 in flight overall, none
+ * per account by default) applies, direct has none. Then, in fresh processes (probes/actor-probe.ts): actor cold start
  * (supervisor start → each actor ready) and RSS per actor ((RSS with N actors − RSS before) / N),
  * from the compiled worker (what an installed package runs) and, for one actor, from the .ts source.
  */

@@ -86,7 +86,8 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 	/** A lease asked only so that the actor refreshes a token that still serves. */
 	#backgroundRefresh: Promise<void> | undefined;
 	readonly #timers: ActivationTimers;
-	/** The rate-limit headers last told to the actor, and when (see `observe`). */
+	/** An answer was told to the actor since a stream last ended here (see `streamEnded`). */
+	#toldSinceStreamEnd = false;
 	/** The last success told: its rate-limit headers (see rateLimitPairs), model and time. */
 	#told: { usage: readonly string[]; model: string | undefined; at: number } | undefined;
 
@@ -258,6 +259,7 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 		const success = observation.status < 400;
 		if (success && seen && this.knows(seen.usage, seen.model, observation.at)) return false;
 		this.#told = success && seen ? { usage: seen.usage, model: seen.model, at: observation.at } : undefined;
+		this.#toldSinceStreamEnd = true;
 		this.tell({ type: "observed", observation });
 		return true;
 	}
@@ -304,13 +306,15 @@ export class ActorHandle extends EventEmitter<ActorHandleEvents> {
 	}
 
 	/**
-	 * A stream on this account ended. Only a failure is told to snapshot listeners (the footer shows
-	 * it): a healthy end changes nothing but the in-flight count, which is read when shown.
+	 * A stream on this account ended. Snapshot listeners (the footer, the usage history) hear of it
+	 * when it failed or its answer was news to the actor; an answer like the last one changes
+	 * nothing they show but the in-flight count, which is read when shown.
 	 */
 	streamEnded(error?: string): void {
 		this.#inFlight = Math.max(0, this.#inFlight - 1);
-		if (error) {
-			this.#streamError = { text: error, at: Date.now() };
+		if (error) this.#streamError = { text: error, at: Date.now() };
+		if (error || this.#toldSinceStreamEnd) {
+			this.#toldSinceStreamEnd = false;
 			this.emit("snapshot", this.snapshot);
 		}
 		this.#timers.streamEnded();

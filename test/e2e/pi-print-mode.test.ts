@@ -18,15 +18,19 @@ function expectOneLineErrors(world: PiWorld, result: PrintResult): void {
 const DAY = 86_400_000;
 const PROMISE_HOOK_PROBE = fileURLToPath(new URL("../fixtures/pi/promise-hook-probe.ts", import.meta.url));
 
+/** alpha and beta; alpha's week resets soonest, so the policy tries it first, and it is out of quota. */
+async function seedFailover(world: PiWorld): Promise<void> {
+	await world.seed([{ accountId: "acct-a" }, { accountId: "acct-b" }], ["alpha", "beta"]);
+	await world.store.update((data) => {
+		data.state["acct-a"] = { usage: seenUsage(10, 1 * DAY) };
+		data.state["acct-b"] = { usage: seenUsage(20, 6 * DAY) };
+	});
+	world.fake.setFault("acct-a", { kind: "usage-limit", resetsInSeconds: 7200 });
+}
+
 describe.concurrent("pi -p with pi-dispatch", () => {
 	it("answers through the pool, fails over before the first token, and exits promptly", async ({ world }) => {
-		await world.seed([{ accountId: "acct-a" }, { accountId: "acct-b" }], ["alpha", "beta"]);
-		// alpha's week resets soonest, so the policy tries it first; it is out of quota.
-		await world.store.update((data) => {
-			data.state["acct-a"] = { usage: seenUsage(10, 1 * DAY) };
-			data.state["acct-b"] = { usage: seenUsage(20, 6 * DAY) };
-		});
-		world.fake.setFault("acct-a", { kind: "usage-limit", resetsInSeconds: 7200 });
+		await seedFailover(world);
 		const result = await runPrint(world, "say hi");
 		expect(result.code).toBe(0);
 		expect(result.stdout).toBe("Hello from acct-b.\n");
@@ -37,13 +41,8 @@ describe.concurrent("pi -p with pi-dispatch", () => {
 	});
 
 	it("turns on no promise hook in pi: every promise pi makes would pay it", async ({ world }) => {
-		await world.seed([{ accountId: "acct-a" }, { accountId: "acct-b" }], ["alpha", "beta"]);
-		await world.store.update((data) => {
-			data.state["acct-a"] = { usage: seenUsage(10, 1 * DAY) };
-			data.state["acct-b"] = { usage: seenUsage(20, 6 * DAY) };
-		});
 		// A failover: the pool's store is read, leased and written during the run.
-		world.fake.setFault("acct-a", { kind: "usage-limit", resetsInSeconds: 7200 });
+		await seedFailover(world);
 		const out = join(world.root, "probe.json");
 		world.env.PI_DISPATCH_PROBE_OUT = out;
 		const result = await runPrint(world, "say hi", undefined, [PROMISE_HOOK_PROBE]);

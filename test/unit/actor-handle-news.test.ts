@@ -82,4 +82,24 @@ describe("ActorHandle.observe: only news is told", () => {
 		expect(observeOk(a, usageHeaders(), T0 + 3)).toBe(true);
 		expect(observeOk(a, usageHeaders(), T0 + 4)).toBe(false);
 	});
+
+	it("tells snapshot listeners of a stream's end when its answer was news or it failed, not otherwise", () => {
+		const a = dormantActor();
+		let snapshots = 0;
+		a.on("snapshot", () => snapshots++);
+		const stream = (headers: Record<string, string> | undefined, at: number, error?: string) => {
+			a.streamStarted();
+			if (headers) observeOk(a, headers, at);
+			a.streamEnded(error);
+		};
+		stream(usageHeaders(), T0);
+		expect(snapshots).toBe(1);
+		stream(usageHeaders(), T0 + 1);
+		expect(snapshots).toBe(1);
+		stream(usageHeaders({ "x-codex-primary-used-percent": "14" }), T0 + 2);
+		expect(snapshots).toBe(2);
+		stream(undefined, T0 + 3, "stream broke off");
+		expect(snapshots).toBe(3);
+		expect(a.snapshot.lastError).toBe("stream broke off");
+	});
 });
