@@ -32,7 +32,7 @@ import { newOwner } from "./process-identity.ts";
 import { ReentryGuard } from "./reentry-guard.ts";
 import { adoptCredentials, saveRotationOrSideFile } from "./rotation-save.ts";
 import type { Database } from "./sqlite.ts";
-import { errorCodeName, SQLITE_BUSY, SQLITE_CANTOPEN, sqlite, sqliteCode } from "./sqlite.ts";
+import { errorCodeName, SQLITE_BUSY, SQLITE_CANTOPEN, sqlite, sqliteCode, statement } from "./sqlite.ts";
 import type { FileStoreConfig } from "./store-config.ts";
 import { type LockWaitInfo, lockWaitChannel, type StoreWriteEvent, storeWriteChannel } from "./store-diagnostics.ts";
 import {
@@ -425,7 +425,7 @@ export class AccountStore implements PoolStore {
 	}
 
 	#dataVersion(): number {
-		const row = this.#open().prepare("PRAGMA data_version").get() as { data_version: number };
+		const row = statement(this.#open(), "PRAGMA data_version").get() as { data_version: number };
 		return Number(row.data_version);
 	}
 
@@ -481,13 +481,16 @@ export class AccountStore implements PoolStore {
 		for (const { file, pending } of readPending(this.home)) {
 			try {
 				this.#begin(db);
-				const row = db.prepare("SELECT record FROM accounts WHERE id = ?").get(pending.accountId) as
+				const row = statement(db, "SELECT record FROM accounts WHERE id = ?").get(pending.accountId) as
 					| { record: string }
 					| undefined;
 				const record = row ? JSON.parse(row.record) : undefined;
 				if (record?.credentials?.refresh === pending.replaces) {
 					adoptCredentials(record, pending.credentials);
-					db.prepare("UPDATE accounts SET record = ? WHERE id = ?").run(JSON.stringify(record), pending.accountId);
+					statement(db, "UPDATE accounts SET record = ? WHERE id = ?").run(
+						JSON.stringify(record),
+						pending.accountId,
+					);
 				}
 				db.exec("COMMIT");
 				removePending(file);

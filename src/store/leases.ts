@@ -7,7 +7,7 @@
  */
 import { threadId } from "node:worker_threads";
 import { type LeaseOwner, ownerIsDead, thisProcess } from "./process-identity.ts";
-import type { Database } from "./sqlite.ts";
+import { type Database, statement } from "./sqlite.ts";
 
 interface LeaseRow {
 	host: string;
@@ -66,14 +66,15 @@ export function tryTakeLease(
 	ttlMs: number,
 	now: number,
 ): { taken: true } | { taken: false; holder: LeaseHolder } {
-	const row = db.prepare("SELECT * FROM leases WHERE name = ?").get(name) as unknown as LeaseRow | undefined;
+	const row = statement(db, "SELECT * FROM leases WHERE name = ?").get(name) as unknown as LeaseRow | undefined;
 	if (row && row.expires_at > now && !ownerIsDead(ownerOf(row)) && !leftOverHere(row)) {
 		return {
 			taken: false,
 			holder: { pid: row.pid, host: row.host, threadId: row.thread_id, expiresAt: row.expires_at },
 		};
 	}
-	db.prepare(
+	statement(
+		db,
 		`INSERT OR REPLACE INTO leases(name, host, boot_id, pid, start_time, thread_id, nonce, expires_at)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 	).run(name, owner.host, owner.bootId, owner.pid, owner.startTime, owner.threadId, owner.nonce, now + ttlMs);
@@ -82,28 +83,32 @@ export function tryTakeLease(
 
 /** Pushes the expiry out; false when the lease is no longer this owner's. */
 export function renewLease(db: Database, name: string, owner: LeaseOwner, ttlMs: number, now: number): boolean {
-	const result = db
-		.prepare("UPDATE leases SET expires_at = ? WHERE name = ? AND nonce = ? AND pid = ?")
-		.run(now + ttlMs, name, owner.nonce, owner.pid);
+	const result = statement(db, "UPDATE leases SET expires_at = ? WHERE name = ? AND nonce = ? AND pid = ?").run(
+		now + ttlMs,
+		name,
+		owner.nonce,
+		owner.pid,
+	);
 	return Number(result.changes) > 0;
 }
 
 export function releaseLease(db: Database, name: string, owner: LeaseOwner): void {
-	db.prepare("DELETE FROM leases WHERE name = ? AND nonce = ? AND pid = ?").run(name, owner.nonce, owner.pid);
+	statement(db, "DELETE FROM leases WHERE name = ? AND nonce = ? AND pid = ?").run(name, owner.nonce, owner.pid);
 }
 
 /** Deletes every lease held by `threadId` of this process (a terminated worker's); returns how many. */
 export function releaseThreadLeases(db: Database, threadId: number): number {
 	const me = thisProcess();
-	const result = db
-		.prepare("DELETE FROM leases WHERE host = ? AND pid = ? AND start_time = ? AND thread_id = ?")
-		.run(me.host, me.pid, me.startTime, threadId);
+	const result = statement(
+		db,
+		"DELETE FROM leases WHERE host = ? AND pid = ? AND start_time = ? AND thread_id = ?",
+	).run(me.host, me.pid, me.startTime, threadId);
 	return Number(result.changes);
 }
 
 /** Every lease row, for tests and status (no transaction needed). */
 export function listLeases(db: Database): ({ name: string } & LeaseHolder)[] {
-	const rows = db.prepare("SELECT * FROM leases ORDER BY name").all() as unknown as (LeaseRow & { name: string })[];
+	const rows = statement(db, "SELECT * FROM leases ORDER BY name").all() as unknown as (LeaseRow & { name: string })[];
 	return rows.map((row) => ({
 		name: row.name,
 		pid: row.pid,
@@ -116,17 +121,19 @@ export function listLeases(db: Database): ({ name: string } & LeaseHolder)[] {
 /** Deletes every lease of this process (any thread): the last thing a process does on its way out. */
 export function releaseProcessLeases(db: Database): number {
 	const me = thisProcess();
-	const result = db
-		.prepare("DELETE FROM leases WHERE host = ? AND pid = ? AND start_time = ?")
-		.run(me.host, me.pid, me.startTime);
+	const result = statement(db, "DELETE FROM leases WHERE host = ? AND pid = ? AND start_time = ?").run(
+		me.host,
+		me.pid,
+		me.startTime,
+	);
 	return Number(result.changes);
 }
 
 /** Deletes the rows of holders that are certainly dead (this host, pid gone or reused); returns how many. */
 export function sweepDeadLeases(db: Database): number {
-	const rows = db.prepare("SELECT * FROM leases").all() as unknown as (LeaseRow & { name: string })[];
+	const rows = statement(db, "SELECT * FROM leases").all() as unknown as (LeaseRow & { name: string })[];
 	const dead = rows.filter((row) => ownerIsDead(ownerOf(row)));
-	const remove = db.prepare("DELETE FROM leases WHERE name = ? AND nonce = ?");
+	const remove = statement(db, "DELETE FROM leases WHERE name = ? AND nonce = ?");
 	for (const row of dead) remove.run(row.name, row.nonce);
 	return dead.length;
 }

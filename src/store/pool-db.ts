@@ -9,7 +9,7 @@ import type { AccountRecord, StoreData } from "./account-record.ts";
 import { keepCopy } from "./keep-copy.ts";
 import { migrate } from "./migrate.ts";
 import { migrateSeats, seatsToName } from "./seat-migration.ts";
-import { type Database, SQLITE_CORRUPT, SQLITE_NOTADB, sqlite, sqliteCode } from "./sqlite.ts";
+import { type Database, SQLITE_CORRUPT, SQLITE_NOTADB, sqlite, sqliteCode, statement } from "./sqlite.ts";
 import { StoreCorruptError, StoreFutureSchemaError } from "./store-errors.ts";
 import { isObject, storeDataProblem } from "./store-shape.ts";
 import { dropSamples } from "./usage-history.ts";
@@ -74,9 +74,9 @@ export function openPoolDb(home: string, busyTimeoutMs: number): Database {
 }
 
 function readSchema(db: Database): number | undefined {
-	const table = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
+	const table = statement(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
 	if (!table) return undefined;
-	const row = db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string } | undefined;
+	const row = statement(db, "SELECT value FROM meta WHERE key = 'schema'").get() as { value: string } | undefined;
 	return row ? Number(row.value) : undefined;
 }
 
@@ -88,9 +88,9 @@ function initialize(db: Database, home: string): void {
 			db.exec(TABLES);
 			const legacy = readLegacy(home);
 			if (legacy) writeData(db, seatsMigrated(legacy, join(home, DB_NAME)), { accounts: [], state: {} });
-			db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema', ?)").run(String(DB_SCHEMA));
-			db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?, '1')").run(SEATS_MARKER);
-			if (legacy) db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('imported', ?)").run(LEGACY_NAME);
+			statement(db, "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema', ?)").run(String(DB_SCHEMA));
+			statement(db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, '1')").run(SEATS_MARKER);
+			if (legacy) statement(db, "INSERT OR REPLACE INTO meta(key, value) VALUES ('imported', ?)").run(LEGACY_NAME);
 		}
 		db.exec("COMMIT");
 	} catch (error) {
@@ -100,7 +100,7 @@ function initialize(db: Database, home: string): void {
 }
 
 function seatsNamed(db: Database): boolean {
-	return db.prepare("SELECT 1 FROM meta WHERE key = ?").get(SEATS_MARKER) !== undefined;
+	return statement(db, "SELECT 1 FROM meta WHERE key = ?").get(SEATS_MARKER) !== undefined;
 }
 
 /**
@@ -109,11 +109,10 @@ function seatsNamed(db: Database): boolean {
  */
 function seatsDue(db: Database): boolean {
 	if (!seatsNamed(db)) return true;
-	const rows = db
-		.prepare(
-			"SELECT record FROM accounts WHERE (CASE WHEN json_valid(record) THEN json_extract(record, '$.seat') ELSE 'invalid' END) IS NULL",
-		)
-		.all() as { record: string }[];
+	const rows = statement(
+		db,
+		"SELECT record FROM accounts WHERE (CASE WHEN json_valid(record) THEN json_extract(record, '$.seat') ELSE 'invalid' END) IS NULL",
+	).all() as { record: string }[];
 	// A row that is not a record is left to the store's corrupt-database handling.
 	const records = rows.map((row) => JSON.parse(row.record) as unknown).filter(isObject) as unknown as AccountRecord[];
 	return seatsToName(records);
@@ -129,7 +128,7 @@ function upgrade(db: Database, file: string): void {
 		const before = readData(db);
 		if (typeof before !== "string" && seatsDue(db)) {
 			writeData(db, seatsMigrated(before, file), before);
-			db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?, '1')").run(SEATS_MARKER);
+			statement(db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, '1')").run(SEATS_MARKER);
 		}
 		db.exec("COMMIT");
 	} catch (error) {
@@ -180,7 +179,7 @@ function corrupt(file: string, bytes: Buffer, reason: string): StoreCorruptError
 export function retireLegacy(home: string, db: Database): void {
 	const file = join(home, LEGACY_NAME);
 	if (!existsSync(file)) return;
-	const imported = db.prepare("SELECT value FROM meta WHERE key = 'imported'").get();
+	const imported = statement(db, "SELECT value FROM meta WHERE key = 'imported'").get();
 	if (!imported) return;
 	let target = `${file}${IMPORTED_SUFFIX}`;
 	if (existsSync(target)) target = `${target}-${Date.now()}`;
@@ -199,8 +198,8 @@ interface Row {
 
 /** Everything in the rows, validated; throws a "reason" string when the rows are not valid data. */
 export function readData(db: Database): StoreData | string {
-	const accountRows = db.prepare("SELECT id, record AS json FROM accounts ORDER BY pos").all() as unknown as Row[];
-	const stateRows = db.prepare("SELECT id, value AS json FROM state ORDER BY id").all() as unknown as Row[];
+	const accountRows = statement(db, "SELECT id, record AS json FROM accounts ORDER BY pos").all() as unknown as Row[];
+	const stateRows = statement(db, "SELECT id, value AS json FROM state ORDER BY id").all() as unknown as Row[];
 	const accounts: unknown[] = [];
 	for (const [i, row] of accountRows.entries()) {
 		const value = parse(row.json);
@@ -213,7 +212,7 @@ export function readData(db: Database): StoreData | string {
 		if (value === undefined) return `state[${JSON.stringify(row.id).slice(0, 80)}] is not valid JSON`;
 		state[row.id] = value;
 	}
-	const settingsRow = db.prepare("SELECT value FROM meta WHERE key = 'settings'").get() as
+	const settingsRow = statement(db, "SELECT value FROM meta WHERE key = 'settings'").get() as
 		| { value: string }
 		| undefined;
 	const settings = settingsRow ? parse(settingsRow.value) : undefined;
@@ -239,7 +238,8 @@ function parse(json: string): unknown {
 export function writeData(db: Database, after: StoreData, before: StoreData): boolean {
 	let changed = false;
 	const old = new Map(before.accounts.map((a, i) => [a.id, { pos: i, json: JSON.stringify(a) }]));
-	const upsertAccount = db.prepare(
+	const upsertAccount = statement(
+		db,
 		"INSERT INTO accounts(id, pos, record) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET pos = excluded.pos, record = excluded.record",
 	);
 	for (const [pos, account] of after.accounts.entries()) {
@@ -250,14 +250,15 @@ export function writeData(db: Database, after: StoreData, before: StoreData): bo
 		upsertAccount.run(account.id, pos, json);
 		changed = true;
 	}
-	const deleteAccount = db.prepare("DELETE FROM accounts WHERE id = ?");
+	const deleteAccount = statement(db, "DELETE FROM accounts WHERE id = ?");
 	for (const id of old.keys()) {
 		deleteAccount.run(id);
 		// Its usage history goes with it, in the same transaction.
 		dropSamples(db, id);
 		changed = true;
 	}
-	const upsertState = db.prepare(
+	const upsertState = statement(
+		db,
 		"INSERT INTO state(id, value) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET value = excluded.value",
 	);
 	for (const [id, value] of Object.entries(after.state)) {
@@ -268,11 +269,11 @@ export function writeData(db: Database, after: StoreData, before: StoreData): bo
 	}
 	const settings = after.settings === undefined ? undefined : JSON.stringify(after.settings);
 	if (settings !== (before.settings === undefined ? undefined : JSON.stringify(before.settings))) {
-		if (settings === undefined) db.prepare("DELETE FROM meta WHERE key = 'settings'").run();
-		else db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('settings', ?)").run(settings);
+		if (settings === undefined) statement(db, "DELETE FROM meta WHERE key = 'settings'").run();
+		else statement(db, "INSERT OR REPLACE INTO meta(key, value) VALUES ('settings', ?)").run(settings);
 		changed = true;
 	}
-	const deleteState = db.prepare("DELETE FROM state WHERE id = ?");
+	const deleteState = statement(db, "DELETE FROM state WHERE id = ?");
 	for (const id of Object.keys(before.state)) {
 		if (after.state[id] !== undefined) continue;
 		deleteState.run(id);

@@ -4,7 +4,7 @@
  * process saw the usage first (the others' writes for that minute are refused), read by the
  * status (burn rate, runway, the 7-day chart); never read on a request's path.
  */
-import type { Database } from "./sqlite.ts";
+import { type Database, statement } from "./sqlite.ts";
 import { parseSample, type UsageSample } from "./usage-sample.ts";
 
 export const HISTORY_MIN_GAP_MS = 60_000;
@@ -20,19 +20,21 @@ const TABLE = `CREATE TABLE IF NOT EXISTS usage_history(
 export function appendSample(db: Database, accountId: string, sample: UsageSample): boolean {
 	db.exec(TABLE);
 	const at = Math.round(sample.at);
-	const near = db
-		.prepare("SELECT 1 FROM usage_history WHERE account_id = ? AND at > ? LIMIT 1")
-		.get(accountId, at - HISTORY_MIN_GAP_MS);
+	const near = statement(db, "SELECT 1 FROM usage_history WHERE account_id = ? AND at > ? LIMIT 1").get(
+		accountId,
+		at - HISTORY_MIN_GAP_MS,
+	);
 	if (near) return false;
 	const { at: _at, ...rest } = sample;
-	db.prepare("INSERT INTO usage_history(account_id, at, sample) VALUES (?, ?, ?)").run(
+	statement(db, "INSERT INTO usage_history(account_id, at, sample) VALUES (?, ?, ?)").run(
 		accountId,
 		at,
 		JSON.stringify(rest),
 	);
-	db.prepare("DELETE FROM usage_history WHERE account_id = ? AND at < ?").run(accountId, at - HISTORY_KEEP_MS);
+	statement(db, "DELETE FROM usage_history WHERE account_id = ? AND at < ?").run(accountId, at - HISTORY_KEEP_MS);
 	const thinBefore = at - HISTORY_FULL_RESOLUTION_MS;
-	db.prepare(
+	statement(
+		db,
 		`DELETE FROM usage_history WHERE account_id = ?1 AND at < ?2 AND at NOT IN (
 			SELECT MIN(at) FROM usage_history WHERE account_id = ?1 AND at < ?2 GROUP BY at / CAST(?3 AS INTEGER))`,
 	).run(accountId, thinBefore, HISTORY_THINNED_STEP_MS);
@@ -41,16 +43,17 @@ export function appendSample(db: Database, accountId: string, sample: UsageSampl
 
 /** Inside the caller's write transaction: forgets a removed account's samples. */
 export function dropSamples(db: Database, accountId: string): void {
-	const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'usage_history'").get();
-	if (table) db.prepare("DELETE FROM usage_history WHERE account_id = ?").run(accountId);
+	const table = statement(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'usage_history'").get();
+	if (table) statement(db, "DELETE FROM usage_history WHERE account_id = ?").run(accountId);
 }
 
 /** The account's samples since `sinceMs`, oldest first; none when nothing was recorded yet. */
 export function readSamples(db: Database, accountId: string, sinceMs: number): UsageSample[] {
-	const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'usage_history'").get();
+	const table = statement(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'usage_history'").get();
 	if (!table) return [];
-	const rows = db
-		.prepare("SELECT at, sample FROM usage_history WHERE account_id = ? AND at >= ? ORDER BY at")
-		.all(accountId, Math.floor(sinceMs)) as unknown as { at: number; sample: string }[];
+	const rows = statement(db, "SELECT at, sample FROM usage_history WHERE account_id = ? AND at >= ? ORDER BY at").all(
+		accountId,
+		Math.floor(sinceMs),
+	) as unknown as { at: number; sample: string }[];
 	return rows.flatMap((row) => parseSample(Number(row.at), row.sample) ?? []);
 }
