@@ -486,10 +486,9 @@ export class Dispatcher {
 		if (seen.status === 429) this.#later(request, "tell", () => actor.observe(observation));
 		else if (failed) actor.observe(observation);
 		else {
-			const news = actor.observe(observation, seen.usage && { usage: seen.usage, model });
+			// News (`knows` said no above): told, and compared with the answers after it.
+			actor.observe(observation, seen.usage && { usage: seen.usage, model });
 			this.#supervisor.noteServed(actor.accountId);
-			// Told only when it is news (see ActorHandle.observe): what it shows was learnt before.
-			if (!news) return;
 		}
 		const usage = usageFromHeaders(headers, now);
 		// A per-model limit's numbers are that limit's: the 429, if any, cools down the limit only.
