@@ -109,8 +109,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 	readonly #probeOwner = `${process.pid}-${randomUUID()}`;
 	/** Per-model limits spent, and which model counts against which limit. */
 	readonly #limits = new LimitBook();
-	/** `account\nmodel` → until: the account's plan refused that model. */
-	readonly #modelRefusals = new Map<string, number>();
+	/** account → model → until: the account's plan refused that model. */
+	readonly #modelRefusals = new Map<string, Map<string, number>>();
 	/** account → until: its last stream broke off after content; others are preferred. */
 	readonly #degraded = new Map<string, number>();
 	/** account id → requests whose 429 from it is still unread (see `avoidWhileSettling`). */
@@ -455,7 +455,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 	 */
 	refuseModel(accountId: string, modelId: string, forMs = MODEL_REFUSAL_MS): void {
 		const until = Date.now() + forMs;
-		this.#modelRefusals.set(`${accountId}\n${modelId}`, until);
+		let refused = this.#modelRefusals.get(accountId);
+		if (!refused) {
+			refused = new Map();
+			this.#modelRefusals.set(accountId, refused);
+		}
+		refused.set(modelId, until);
 		this.#share(accountId, { modelRefusals: { [modelId]: until } });
 	}
 
@@ -465,7 +470,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 		const now = Date.now();
 		const ids: string[] = [];
 		for (const id of this.#actors.keys()) {
-			const here = this.#modelRefusals.get(`${id}\n${modelId}`) ?? 0;
+			const here = this.#modelRefusals.get(id)?.get(modelId) ?? 0;
 			if (here > now || (this.#shared[id]?.modelRefusals?.[modelId] ?? 0) > now) ids.push(id);
 		}
 		return ids;
@@ -478,9 +483,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 		for (const [model, until] of Object.entries(this.#shared[accountId]?.modelRefusals ?? {})) {
 			if (until > now) models.add(model);
 		}
-		for (const [key, until] of this.#modelRefusals) {
-			if (until <= now) this.#modelRefusals.delete(key);
-			else if (key.startsWith(`${accountId}\n`)) models.add(key.slice(accountId.length + 1));
+		const refused = this.#modelRefusals.get(accountId) ?? new Map<string, number>();
+		for (const [model, until] of refused) {
+			if (until <= now) refused.delete(model);
+			else models.add(model);
 		}
 		return [...models];
 	}
