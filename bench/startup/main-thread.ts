@@ -1,9 +1,11 @@
 /**
  * Where pi's start-up time goes on the main thread with pi-dispatch: pi's own start-up timings
  * (`PI_TIMING=1`: the extension's "module import" and the whole `createAgentSessionRuntime`) for
- * the real extension and for probe extensions that import one part of it each: nothing, pi-ai's
- * `compat` entry (what src/pi/glue.ts imports), the two pi-ai modules glue.ts actually uses, and
- * the npm dependencies (piscina, p-queue, lru-cache, eventemitter3, p-retry).
+ * the extension as built (the entry pi's loader transpiles, which imports the native bundle in its
+ * factory), for tsc's modules beside it, and for probe extensions in the build's ES module scope,
+ * which pi's loader imports natively: nothing, pi-ai's `compat` entry (a second pi-ai, as tsc's
+ * modules load it), two of pi-ai's modules, and the npm dependencies (piscina, p-queue, lru-cache,
+ * eventemitter3, p-retry).
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -13,13 +15,13 @@ import { type PiArm, runPiPrint } from "./pi-env.ts";
 
 const PROBES = {
 	"probe: empty extension": "export default function () {}\n",
-	"probe: imports @earendil-works/pi-ai/compat only": [
+	"probe: imports @earendil-works/pi-ai/compat natively": [
 		'import { createAssistantMessageEventStream } from "@earendil-works/pi-ai/compat";',
 		"export default function () { void createAssistantMessageEventStream; }",
 		"",
 	].join("\n"),
-	// What glue.ts uses of pi-ai, from the two modules that define it instead of the `compat` barrel.
-	"probe: imports pi-ai's Codex stream + event-stream modules only": [
+	// What pi-dispatch uses of pi-ai, from the two modules that define it instead of the `compat` barrel.
+	"probe: imports pi-ai's Codex stream + event-stream modules natively": [
 		'import { streamSimple } from "@earendil-works/pi-ai/api/openai-codex-responses";',
 		'import { createAssistantMessageEventStream } from "@earendil-works/pi-ai/utils/event-stream";',
 		"export default function () { void [streamSimple, createAssistantMessageEventStream]; }",
@@ -47,9 +49,17 @@ export interface MainThreadRow {
 	unavailable: number;
 }
 
-/** `dispatch` is the 1-account arm; the probes run with its environment from the build folder. */
-export async function measureMainThread(dispatch: PiArm, buildDir: string, rounds: number): Promise<MainThreadRow[]> {
-	const arms: Record<string, PiArm> = { "pi-dispatch (1 account)": dispatch };
+/**
+ * `dispatch` is the 1-account arm; the probes run with its environment from the build folder.
+ * `beside`: more pi-dispatch arms by name (tsc's modules), measured in the same rounds.
+ */
+export async function measureMainThread(
+	dispatch: PiArm,
+	buildDir: string,
+	rounds: number,
+	beside: Record<string, PiArm> = {},
+): Promise<MainThreadRow[]> {
+	const arms: Record<string, PiArm> = { "pi-dispatch (1 account)": dispatch, ...beside };
 	for (const [name, source] of Object.entries(PROBES)) {
 		const file = join(buildDir, `startup-${name.replace(/\W+/g, "-")}.js`);
 		await writeFile(file, source);

@@ -30,6 +30,8 @@ export interface PiArm {
 	env: NodeJS.ProcessEnv;
 	args: string[];
 	cwd: string;
+	/** Measured beside the others for comparison (an earlier build's way); no target applies. */
+	reference?: boolean;
 }
 
 /** Environment variables that would give pi a second provider (and so another default model). */
@@ -81,7 +83,7 @@ export async function piAloneArm(fake: FakeCodex, root: string): Promise<PiArm> 
 	};
 }
 
-/** pi with pi-dispatch (the build's `src/index.js`) and `accounts` new fake accounts in its store. */
+/** pi with pi-dispatch (`extension`: the build's bundle, or tsc's `src/index.js`) and `accounts` new fake accounts in its store. */
 export async function piDispatchArm(
 	fake: FakeCodex,
 	root: string,

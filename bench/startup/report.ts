@@ -28,7 +28,7 @@ export function verdicts(run: StartupRun): Verdict[] {
 	const alone = run.piRuns.find((r) => r.accounts === 0);
 	const out: Verdict[] = [];
 	if (alone) {
-		for (const arm of run.piRuns.filter((r) => r.accounts > 0)) {
+		for (const arm of run.piRuns.filter((r) => r.accounts > 0 && !r.reference)) {
 			const dWall = arm.wallMs.p50 - alone.wallMs.p50;
 			out.push({
 				target: `wall p50 ≤ pi alone + ${WALL_BUDGET_MS} ms (${arm.accounts} acct)`,

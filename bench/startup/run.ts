@@ -8,6 +8,7 @@ import { statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { EXTENSION_ENTRY } from "../../scripts/build.ts";
 import { ACTOR_DEFAULTS } from "../../src/supervisor/supervisor-options.ts";
 import { startFakeCodex } from "../../test/fake-codex/index.ts";
 import { actorWorkerBuild } from "../lib/actor-build.ts";
@@ -55,6 +56,8 @@ export interface PiArmResult {
 	arm: string;
 	/** 0: pi alone. */
 	accounts: number;
+	/** A comparison arm, not held to a target. */
+	reference?: boolean;
 	runs: number;
 	wallMs: Summary;
 	peakRssMB: Summary;
@@ -77,7 +80,9 @@ export interface StartupRun {
 export async function runStartup(options: StartupOptions, log: (m: string) => void): Promise<StartupRun> {
 	const build = await actorWorkerBuild(log);
 	if (!build.dir) throw new Error("bench:startup measures its own build; unset PI_DISPATCH_ACTOR_WORKER");
-	const extension = join(build.dir, "src", "index.js");
+	// What package.json's `pi.extensions` names, and beside it tsc's modules (what pi loaded before).
+	const extension = join(build.dir, EXTENSION_ENTRY);
+	const tscModules = join(build.dir, "src", "index.js");
 	const fake = await startFakeCodex();
 	const root = await mkdtemp(join(tmpdir(), "pi-dispatch-bench-startup-"));
 	try {
@@ -97,11 +102,19 @@ export async function runStartup(options: StartupOptions, log: (m: string) => vo
 		const arms: PiArm[] = [await piAloneArm(fake, join(root, "alone"))];
 		for (const n of options.accountCounts)
 			arms.push(await piDispatchArm(fake, join(root, `dispatch-${n}`), n, extension));
+		const tscArm: PiArm = {
+			...(await piDispatchArm(fake, join(root, "dispatch-tsc"), 1, tscModules, "acct-tsc")),
+			name: "pi-dispatch, 1 account, tsc modules",
+			reference: true,
+		};
+		arms.push(tscArm);
 		log(`pi -p: ${options.rounds} rounds × ${arms.length} arms (${PI_CLI})`);
 		const piRuns = await measurePiRuns(fake, arms, options.rounds);
 
 		log(`main thread: ${options.mainThreadRounds} rounds of PI_TIMING=1`);
-		const mainThread = await measureMainThread(arms[1]!, build.dir, options.mainThreadRounds);
+		const mainThread = await measureMainThread(arms[1]!, build.dir, options.mainThreadRounds, {
+			"pi-dispatch (1 account), tsc modules": tscArm,
+		});
 
 		const { processes, accounts, steadyMs } = options.fleet;
 		log(`fleet: ${processes} pi processes × ${accounts} accounts, started together`);
@@ -174,6 +187,7 @@ async function measurePiRuns(
 		return {
 			arm: arm.name,
 			accounts: arm.accounts,
+			...(arm.reference ? { reference: true } : {}),
 			runs: s.count,
 			wallMs: s.summary(),
 			peakRssMB: summarize(rss.get(arm.name)!),

@@ -1,14 +1,10 @@
 /**
  * The only module that touches pi at run time: the provider override, the commands, the
- * lifecycle hooks and the footer. A newer pi should change this file and nothing else.
+ * lifecycle hooks and the footer. A newer pi should change this file and nothing else (and, if pi-ai
+ * moves the Codex client, host-pi-ai.ts beside it, which the entry imports; see src/index.ts).
  */
 import { writeSync } from "node:fs";
 import type { OAuthLoginCallbacks } from "@earendil-works/pi-ai";
-import {
-	cleanupSessionResources,
-	createAssistantMessageEventStream,
-	streamSimpleOpenAICodexResponses,
-} from "@earendil-works/pi-ai/compat";
 import type { ExtensionAPI, ExtensionContext, ProviderConfig } from "@earendil-works/pi-coding-agent";
 import type { LoginIO } from "../auth/oauth-login.ts";
 import type { CommandEnv, CommandUI } from "../commands/command-env.ts";
@@ -20,16 +16,14 @@ import { safeOneLine } from "../commands/text-format.ts";
 import { piAgentDir } from "../config.ts";
 import { describeError } from "../errors.ts";
 import { type DispatchRuntime, getRuntime, stopRuntime } from "../runtime.ts";
+import type { HostPiAi } from "./host-pi-ai.ts";
 
 /** pi needs an API key to consider the provider configured; the real tokens come from the pool. */
 export const MANAGED_API_KEY = "pi-dispatch-managed";
 
-const codexClient = {
-	streamSimple: streamSimpleOpenAICodexResponses,
-	createStream: createAssistantMessageEventStream,
-};
-
-export function installDispatch(pi: ExtensionAPI): void {
+/** `piAi`: pi's own pi-ai parts, which src/index.ts passes in. */
+export function installDispatch(pi: ExtensionAPI, piAi: HostPiAi): void {
+	const codexClient = { streamSimple: piAi.streamSimple, createStream: piAi.createStream };
 	const runtime = () => getRuntime(codexClient);
 	/** This session's footer and live status; one per extension instance (pi re-runs us per session). */
 	let watch: SessionWatch | undefined;
@@ -100,7 +94,7 @@ export function installDispatch(pi: ExtensionAPI): void {
 		watch = undefined;
 		// pi-ai keeps a WebSocket per session and account for 5 minutes behind a ref'd idle timer;
 		// close the ones this session's requests opened, whether or not this pi does it itself.
-		cleanupSessionResources(ctx.sessionManager.getSessionId());
+		piAi.cleanupSessionResources(ctx.sessionManager.getSessionId());
 		// /new, /resume and /fork keep the process and its supervisor; quitting or reloading code does not.
 		if (event.reason === "quit" || event.reason === "reload") await stopRuntime();
 	});

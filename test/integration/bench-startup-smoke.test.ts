@@ -30,7 +30,14 @@ describe("bench:startup smoke run (--quick)", () => {
 	it("runs pi alone and with pi-dispatch, the actor arms, the main-thread probes and the fleet", async () => {
 		const { run, verdicts } = await runQuick();
 
-		expect(run.piRuns.map((r) => r.accounts)).toEqual([0, 1, 2]);
+		// pi alone, the build as installed at 1 and 2 accounts, and tsc's modules beside it (no target).
+		expect(run.piRuns.map((r) => [r.accounts, r.reference ?? false])).toEqual([
+			[0, false],
+			[1, false],
+			[2, false],
+			[1, true],
+		]);
+		expect(verdicts.filter((v) => v.target.startsWith("wall p50"))).toHaveLength(2);
 		for (const arm of run.piRuns) {
 			expect(arm.errors, `${arm.arm}: ${arm.errorExamples.join("; ")}`).toBe(0);
 			expect(arm.runs, arm.arm).toBeGreaterThan(0);

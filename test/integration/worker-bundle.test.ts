@@ -1,10 +1,13 @@
 /**
- * The package ships the actor's worker as one bundled file (scripts/build.ts) and the build picks
- * it: the compiled `actorWorkerUrl` names the bundle, the bundle exists after the suite's global
- * setup, and `npm pack` puts it in the tarball without tsc's per-module worker files.
+ * The package ships the extension and the actor's worker as one bundled file each (scripts/build.ts)
+ * and the build picks them: the compiled `actorWorkerUrl` names the worker bundle, it exists after
+ * the suite's global setup, and `npm pack` puts both bundles in the tarball without tsc's
+ * per-module worker files. That the extension bundle finds the worker bundle in a real pi:
+ * test/e2e/pi-installed-package.test.ts.
  */
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
@@ -31,7 +34,27 @@ describe("the bundled actor worker", () => {
 		const [pack] = JSON.parse(stdout) as [{ files: { path: string }[] }];
 		const files = pack.files.map((f) => f.path);
 		expect(files).toContain("dist/workers/account-actor.bundle.js");
-		expect(files).toContain("dist/src/index.js");
+		// What pi loads from an installed package is in it: the extension bundle.
+		const manifest = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { pi: { extensions: string[] } };
+		expect(manifest.pi.extensions).toEqual(["./dist/extension/index.js"]);
+		expect(files).toContain("dist/extension/package.json");
+		expect(files).toContain("dist/pi-dispatch.js");
+		for (const entry of manifest.pi.extensions) expect(files).toContain(entry.replace(/^\.\//, ""));
+		expect(files).toContain("dist/src/cli/bin.js");
 		expect(files.filter((f) => f.startsWith("dist/workers/") && !f.includes(".bundle.js"))).toEqual([]);
+	});
+});
+
+describe("the extension as built", () => {
+	it("takes pi-ai only in the entry pi's loader transpiles; the native bundle imports no pi package", async () => {
+		const bundle = readFileSync(join(ROOT, "dist/pi-dispatch.js"), "utf8");
+		// A native import of pi-ai would load a second copy of it, every provider with it.
+		expect(bundle).not.toMatch(/(from|import\()\s*["']@earendil-works\//);
+		const entry = readFileSync(join(ROOT, "dist/extension/index.js"), "utf8");
+		expect(entry).toMatch(/from "@earendil-works\/pi-ai\/compat"/);
+		expect(entry).toMatch(/import\("\.\.\/pi-dispatch\.js"\)/);
+		// jiti imports an ES module package's `.js` natively, past pi's aliases: no "type" here.
+		const scope = JSON.parse(readFileSync(join(ROOT, "dist/extension/package.json"), "utf8")) as { type?: string };
+		expect(scope.type).toBeUndefined();
 	});
 });

@@ -1,0 +1,96 @@
+/**
+ * pi-dispatch as a user gets it: `pi install <the package>` and pi's own `pi` command, which loads
+ * what package.json's `pi.extensions` names (the entry and bundle from `npm run build`); the bundle
+ * finds the actor's worker bundle by itself, and pi-ai is pi's own. Every other end-to-end test loads
+ * src/index.ts and has the test suite's PI_DISPATCH_ACTOR_WORKER; this one has neither.
+ */
+import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect } from "vitest";
+import { PI_PACKAGE } from "../helpers/pi-under-test.ts";
+import { itWithWorld as it, MODEL, type PiWorld, REPO } from "./helpers/pi-world.ts";
+
+const MODULE_LOG = fileURLToPath(new URL("../fixtures/pi/module-log.mjs", import.meta.url));
+
+/** The `pi` a user runs: the pi package's own bin. */
+async function piBin(): Promise<string> {
+	const manifest = JSON.parse(await readFile(join(PI_PACKAGE, "package.json"), "utf8")) as {
+		bin: string | Record<string, string>;
+	};
+	const bin = typeof manifest.bin === "string" ? manifest.bin : manifest.bin.pi;
+	if (!bin) throw new Error(`${PI_PACKAGE}: no pi bin`);
+	return join(PI_PACKAGE, bin);
+}
+
+/** `moduleLog`: a file to get the URL of every module the process loaded (fixtures/pi/module-log.mjs). */
+function runPi(
+	world: PiWorld,
+	args: string[],
+	moduleLog?: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+	return piBin().then(
+		(bin) =>
+			new Promise((resolve, reject) => {
+				const env: NodeJS.ProcessEnv = {
+					...world.env,
+					...(moduleLog ? { PI_DISPATCH_MODULE_LOG: moduleLog } : {}),
+				};
+				delete env.PI_DISPATCH_ACTOR_WORKER; // the installed package's own worker bundle
+				const node = moduleLog ? ["--import", MODULE_LOG] : [];
+				const child = spawn(process.execPath, [...node, bin, ...args], {
+					env,
+					cwd: world.root,
+					stdio: ["ignore", "pipe", "pipe"],
+				});
+				let stdout = "";
+				let stderr = "";
+				child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+				child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+				const timer = setTimeout(() => child.kill("SIGKILL"), 45_000);
+				child.on("error", reject);
+				child.on("close", (code) => {
+					clearTimeout(timer);
+					resolve({ code, stdout, stderr });
+				});
+			}),
+	);
+}
+
+describe("the package installed with `pi install`", () => {
+	it("answers a prompt after its actor refreshed an expired login (the worker bundle found from the extension bundle)", {
+		timeout: 90_000,
+	}, async ({ world }) => {
+		await world.seed([{ accountId: "acct-a" }], ["alpha"]);
+		await world.store.update((data) => {
+			data.accounts[0]!.credentials.expiresAt = Date.now() - 1000;
+		});
+		const before = (await world.store.read()).accounts[0]!.credentials.refresh;
+
+		const installed = await runPi(world, ["install", REPO]);
+		expect(installed.code, installed.stderr).toBe(0);
+		const withDispatch = join(world.root, "modules-with-dispatch.json");
+		const result = await runPi(world, ["--no-session", "--model", MODEL, "-p", "say hi"], withDispatch);
+		expect(result.code, result.stderr).toBe(0);
+		expect(result.stdout).toBe("Hello from acct-a.\n");
+
+		// pi-ai is pi's own: pi-dispatch loads no pi-ai module that pi alone does not (a second pi-ai,
+		// every provider with it, was ~90 ms of each pi start).
+		const alone = join(world.root, "modules-alone.json");
+		await runPi(world, ["--no-session", "--no-extensions", "--model", MODEL, "-p", "say hi"], alone);
+		const piAiModules = async (file: string) =>
+			(JSON.parse(await readFile(file, "utf8")) as string[]).filter((url) =>
+				url.includes("/@earendil-works/pi-ai/"),
+			);
+		const own = new Set(await piAiModules(alone));
+		expect((await piAiModules(withDispatch)).filter((url) => !own.has(url))).toEqual([]);
+
+		// Only the actor refreshes: the token call proves its worker thread ran, from the package's bundle.
+		expect(world.fake.requests.filter((r) => r.route === "token")).toHaveLength(1);
+		const after = (await world.store.read()).accounts[0]!.credentials;
+		expect(after.refresh).not.toBe(before);
+		expect(after.expiresAt).toBeGreaterThan(Date.now());
+		for (const secret of world.secrets()) expect(result.stdout + result.stderr).not.toContain(secret);
+	});
+});
