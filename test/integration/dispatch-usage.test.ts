@@ -151,6 +151,11 @@ describe("long cooldowns", () => {
 		await eventually(async () =>
 			expect((await harness!.store.read()).state["acct-a"]?.cooldownUntil).toBeGreaterThan(Date.now() + 86_400_000),
 		);
+		// An actor answers a poll with the usage an answer's headers showed while that is fresher than
+		// usageTtlMs (1 ms here), without a call: the re-check must come after the actor has the 429's
+		// headers and past that millisecond (a loaded machine delivered both within it, 1 run in 10).
+		await eventually(() => expect(supervisor.actor("acct-a")?.snapshot.usage?.primary?.usedPercent).toBe(100));
+		await new Promise((resolve) => setTimeout(resolve, 10));
 		// The service reset early: the re-check (one poll, leased) sees room and ends the bench everywhere.
 		expect(await supervisor.refreshUsage(0)).toContain("acct-a");
 		await eventually(async () => {
