@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { EXTENSION_ENTRY } from "../../scripts/build.ts";
 import { ACTOR_DEFAULTS } from "../../src/supervisor/supervisor-options.ts";
 import { startFakeCodex } from "../../test/fake-codex/index.ts";
+import { installLikePi } from "../../test/helpers/install-like-pi.ts";
 import { actorWorkerBuild } from "../lib/actor-build.ts";
 import { interleave } from "../lib/interleave.ts";
 import { type Summary, summarize } from "../lib/stats.ts";
@@ -80,12 +81,14 @@ export interface StartupRun {
 export async function runStartup(options: StartupOptions, log: (m: string) => void): Promise<StartupRun> {
 	const build = await actorWorkerBuild(log);
 	if (!build.dir) throw new Error("bench:startup measures its own build; unset PI_DISPATCH_ACTOR_WORKER");
-	// What package.json's `pi.extensions` names, and beside it tsc's modules (what pi loaded before).
-	const extension = join(build.dir, EXTENSION_ENTRY);
-	const tscModules = join(build.dir, "src", "index.js");
 	const fake = await startFakeCodex();
 	const root = await mkdtemp(join(tmpdir(), "pi-dispatch-bench-startup-"));
 	try {
+		// What package.json's `pi.extensions` names, and beside it tsc's modules (what pi loaded before),
+		// both from the package as pi installs it.
+		const installed = await installLikePi(join(root, "installed", "node_modules"), [[build.dir, "."]]);
+		const extension = join(installed, EXTENSION_ENTRY);
+		const tscModules = join(installed, "src", "index.js");
 		const actorCost = await measureActorCost(
 			fake,
 			{

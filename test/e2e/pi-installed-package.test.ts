@@ -5,10 +5,11 @@
  * src/index.ts and has the test suite's PI_DISPATCH_ACTOR_WORKER; this one has neither.
  */
 import { spawn } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect } from "vitest";
+import { installLikePi } from "../helpers/install-like-pi.ts";
 import { PI_PACKAGE } from "../helpers/pi-under-test.ts";
 import { itWithWorld as it, MODEL, type PiWorld, REPO } from "./helpers/pi-world.ts";
 
@@ -58,7 +59,25 @@ function runPi(
 	);
 }
 
-describe("the package installed with `pi install`", () => {
+/** Two ways a user installs it: a local folder (pi records the path) and from npm (offline here: the layout npm leaves). */
+const INSTALLS: Record<string, (world: PiWorld) => Promise<void>> = {
+	"pi install <checkout>": async (world) => {
+		const installed = await runPi(world, ["install", REPO]);
+		expect(installed.code, installed.stderr).toBe(0);
+	},
+	"pi install npm:pi-dispatch (no pi package beside it)": async (world) => {
+		// What `npm pack` ships of the build, where pi's npm installs go, and pi's record of it.
+		await installLikePi(join(world.agentDir, "npm", "node_modules"), [
+			[join(REPO, "dist"), "dist"],
+			[join(REPO, "package.json"), "package.json"],
+		]);
+		const settingsFile = join(world.agentDir, "settings.json");
+		const settings = JSON.parse(await readFile(settingsFile, "utf8")) as Record<string, unknown>;
+		await writeFile(settingsFile, JSON.stringify({ ...settings, packages: ["npm:pi-dispatch"] }));
+	},
+};
+
+describe.each(Object.entries(INSTALLS))("the package installed with %s", (_name, install) => {
 	it("answers a prompt after its actor refreshed an expired login (the worker bundle found from the extension bundle)", {
 		timeout: 90_000,
 	}, async ({ world }) => {
@@ -68,8 +87,7 @@ describe("the package installed with `pi install`", () => {
 		});
 		const before = (await world.store.read()).accounts[0]!.credentials.refresh;
 
-		const installed = await runPi(world, ["install", REPO]);
-		expect(installed.code, installed.stderr).toBe(0);
+		await install(world);
 		const withDispatch = join(world.root, "modules-with-dispatch.json");
 		const result = await runPi(world, ["--no-session", "--model", MODEL, "-p", "say hi"], withDispatch);
 		expect(result.code, result.stderr).toBe(0);
