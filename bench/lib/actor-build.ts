@@ -7,8 +7,8 @@
  * `PI_DISPATCH_ACTOR_WORKER` (the core's own override, set by the test suite) wins.
  */
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { mkdir, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdir, rename, rm, symlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,6 +16,7 @@ import { buildAll, WORKER_BUNDLE } from "../../scripts/build.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const ENTRY = WORKER_BUNDLE;
+const PRUNE_AFTER_MS = 24 * 3_600_000;
 
 export interface ActorWorker {
 	/** Absolute path of the compiled worker entry. */
@@ -32,6 +33,9 @@ export async function actorWorkerBuild(log: (message: string) => void): Promise<
 	const entry = join(dir, ENTRY);
 	if (existsSync(entry)) {
 		await linkNodeModules(dir, ROOT);
+		// In use: what another checkout's prune looks at.
+		const now = new Date();
+		await utimes(dir, now, now);
 		return { entry, dir, origin: "cached-build" };
 	}
 	log(`building pi-dispatch (scripts/build.ts: tsc and the worker bundle) into ${dir}`);
@@ -66,12 +70,18 @@ export async function linkNodeModules(dir: string, root: string): Promise<void> 
 	await rename(staged, link);
 }
 
-/** One build per source version accumulates otherwise; staging folders of running builds are kept. */
-async function pruneOldBuilds(current: string): Promise<void> {
+/**
+ * One build per source version accumulates otherwise. Another checkout's bench may be running on a
+ * build of other sources right now (the folder is shared by every checkout on the machine), so only
+ * builds untouched for a day go; staging folders of running builds are kept.
+ */
+export async function pruneOldBuilds(current: string, now = Date.now()): Promise<void> {
 	const parent = dirname(current);
 	for (const name of readdirSync(parent)) {
-		if (name.includes(".tmp-") || join(parent, name) === current) continue;
-		await rm(join(parent, name), { recursive: true, force: true });
+		const path = join(parent, name);
+		if (name.includes(".tmp-") || path === current) continue;
+		if (now - statSync(path).mtimeMs < PRUNE_AFTER_MS) continue;
+		await rm(path, { recursive: true, force: true });
 	}
 }
 

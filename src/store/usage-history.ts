@@ -41,16 +41,21 @@ export function appendSample(db: Database, accountId: string, sample: UsageSampl
 	return true;
 }
 
+/** Whether any sample was ever recorded (the table is made by the first). */
+function hasHistory(db: Database): boolean {
+	return (
+		statement(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'usage_history'").get() !== undefined
+	);
+}
+
 /** Inside the caller's write transaction: forgets a removed account's samples. */
 export function dropSamples(db: Database, accountId: string): void {
-	const table = statement(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'usage_history'").get();
-	if (table) statement(db, "DELETE FROM usage_history WHERE account_id = ?").run(accountId);
+	if (hasHistory(db)) statement(db, "DELETE FROM usage_history WHERE account_id = ?").run(accountId);
 }
 
 /** The account's samples since `sinceMs`, oldest first; none when nothing was recorded yet. */
 export function readSamples(db: Database, accountId: string, sinceMs: number): UsageSample[] {
-	const table = statement(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'usage_history'").get();
-	if (!table) return [];
+	if (!hasHistory(db)) return [];
 	const rows = statement(db, "SELECT at, sample FROM usage_history WHERE account_id = ? AND at >= ? ORDER BY at").all(
 		accountId,
 		Math.floor(sinceMs),

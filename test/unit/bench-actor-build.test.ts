@@ -1,9 +1,9 @@
 import { existsSync, readlinkSync } from "node:fs";
-import { mkdir, mkdtemp, readlink, rm, symlink } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readlink, rm, symlink, utimes } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { linkNodeModules } from "../../bench/lib/actor-build.ts";
+import { linkNodeModules, pruneOldBuilds } from "../../bench/lib/actor-build.ts";
 
 let base: string | undefined;
 afterEach(async () => {
@@ -44,5 +44,18 @@ describe("the cached build's node_modules link", () => {
 		await symlink(other, join(build, "node_modules"), "dir");
 		await linkNodeModules(build, root);
 		expect(readlinkSync(join(build, "node_modules"))).toBe(other);
+	});
+});
+
+describe("pruning cached builds", () => {
+	it("removes builds untouched for a day and keeps recent ones (another checkout's bench may be on one)", async () => {
+		base = await mkdtemp(join(tmpdir(), "pi-dispatch-actor-build-"));
+		const now = Date.now();
+		for (const name of ["current", "recent-other", "old-other", "old-staging.tmp-123"]) await mkdir(join(base, name));
+		const twoDaysAgo = new Date(now - 2 * 86_400_000);
+		await utimes(join(base, "old-other"), twoDaysAgo, twoDaysAgo);
+		await utimes(join(base, "old-staging.tmp-123"), twoDaysAgo, twoDaysAgo);
+		await pruneOldBuilds(join(base, "current"), now);
+		expect((await readdir(base)).sort()).toEqual(["current", "old-staging.tmp-123", "recent-other"]);
 	});
 });
