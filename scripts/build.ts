@@ -50,17 +50,19 @@ export async function buildAll(outDir: string): Promise<void> {
 	await bundleExtension(outDir);
 }
 
+/** Every bundle: one ES module for Node 22, with a source map. */
+const BUNDLE = {
+	absWorkingDir: ROOT,
+	bundle: true,
+	platform: "node",
+	format: "esm",
+	target: "node22",
+	sourcemap: true,
+	logLevel: "warning",
+} as const;
+
 export async function bundleExtension(outDir: string): Promise<void> {
-	const common = {
-		absWorkingDir: ROOT,
-		bundle: true,
-		platform: "node",
-		format: "esm",
-		target: "node22",
-		sourcemap: true,
-		logLevel: "warning",
-		external: EXTENSION_EXTERNALS,
-	} as const;
+	const common = { ...BUNDLE, external: EXTENSION_EXTERNALS };
 	await build({
 		...common,
 		entryPoints: ["src/pi/glue.ts"],
@@ -91,15 +93,9 @@ export async function bundleExtension(outDir: string): Promise<void> {
 
 export async function bundleWorker(outfile: string): Promise<void> {
 	await build({
-		absWorkingDir: ROOT,
+		...BUNDLE,
 		entryPoints: ["workers/account-actor.ts"],
 		outfile,
-		bundle: true,
-		platform: "node",
-		format: "esm",
-		target: "node22",
-		sourcemap: true,
-		logLevel: "warning",
 		// Loaded only by the Redis store (dynamic import), from the package's own dependencies: a
 		// file-store actor never parses it.
 		external: ["ioredis"],
