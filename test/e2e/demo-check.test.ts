@@ -15,7 +15,7 @@ describe("scripts/demo.ts --check", () => {
 		child.stderr.setEncoding("utf8").on("data", (d: string) => (output += d));
 		const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
 		expect(output).toContain("--- demo check: ok");
-		expect(output).toMatch(/^spent exhausted until \d\d:\d\d → (fresh|half)$/m);
+		expect(output).toMatch(/^spent exhausted until (?:\w{3}(?: \d+)? )?\d\d:\d\d → (fresh|half)$/m);
 		expect(code).toBe(0);
 	});
 });

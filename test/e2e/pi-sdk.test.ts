@@ -145,7 +145,7 @@ describe("pi SDK session with pi-dispatch", () => {
 			await session.prompt("say hi");
 			expect(session.getLastAssistantText()).toBe("Hello from acct-b.");
 			expect(recorded.notes.map((n) => n.message)).toContainEqual(
-				expect.stringMatching(/^alpha exhausted until \d\d:\d\d → beta$/),
+				expect.stringMatching(/^alpha exhausted until (?:\w{3}(?: \d+)? )?\d\d:\d\d → beta$/),
 			);
 			// The footer redraw is coalesced (150 ms): wait for it.
 			await eventually(() => expect(recorded.statuses.filter(Boolean).at(-1)).toMatch(/beta/));
@@ -153,7 +153,7 @@ describe("pi SDK session with pi-dispatch", () => {
 			await session.prompt("/dispatch-status");
 			const table = recorded.notes.at(-1)!.message;
 			expect(table).toMatch(/alpha/);
-			expect(table).toMatch(/cooling → \d\d:\d\d/);
+			expect(table).toMatch(/cooling → (?:\w{3}(?: \d+)? )?\d\d:\d\d/);
 			expect(table).toMatch(/beta/);
 			expect(errors).toEqual([]);
 			const seen = recorded.notes.map((n) => n.message).join("\n");

@@ -132,7 +132,7 @@ describe("failover before the first token", () => {
 		expect(text).toMatch(/quota exceeded/);
 		expect(text).toContain("work: exhausted");
 		expect(text).toContain("home: exhausted");
-		expect(text).toMatch(/Earliest reset \d\d:\d\d/);
+		expect(text).toMatch(/Earliest reset (?:\w{3}(?: \d+)? )?\d\d:\d\d/);
 		// Worded so pi's own auto-retry does not spin on it.
 		const { isRetryableAssistantError } = await import("@earendil-works/pi-ai/compat");
 		expect(isRetryableAssistantError(result.message)).toBe(false);
