@@ -4,14 +4,13 @@
  * finds the actor's worker bundle by itself, and pi-ai is pi's own. Every other end-to-end test loads
  * src/index.ts and has the test suite's PI_DISPATCH_ACTOR_WORKER; this one has neither.
  */
-import { spawn } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect } from "vitest";
 import { installLikePi } from "../helpers/install-like-pi.ts";
 import { PI_PACKAGE } from "../helpers/pi-under-test.ts";
-import { itWithWorld as it, MODEL, type PiWorld, REPO } from "./helpers/pi-world.ts";
+import { itWithWorld as it, MODEL, type PiWorld, type PrintResult, REPO, runNode } from "./helpers/pi-world.ts";
 
 const MODULE_LOG = fileURLToPath(new URL("../fixtures/pi/module-log.mjs", import.meta.url));
 
@@ -26,37 +25,11 @@ async function piBin(): Promise<string> {
 }
 
 /** `moduleLog`: a file to get the URL of every module the process loaded (fixtures/pi/module-log.mjs). */
-function runPi(
-	world: PiWorld,
-	args: string[],
-	moduleLog?: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-	return piBin().then(
-		(bin) =>
-			new Promise((resolve, reject) => {
-				const env: NodeJS.ProcessEnv = {
-					...world.env,
-					...(moduleLog ? { PI_DISPATCH_MODULE_LOG: moduleLog } : {}),
-				};
-				delete env.PI_DISPATCH_ACTOR_WORKER; // the installed package's own worker bundle
-				const node = moduleLog ? ["--import", MODULE_LOG] : [];
-				const child = spawn(process.execPath, [...node, bin, ...args], {
-					env,
-					cwd: world.root,
-					stdio: ["ignore", "pipe", "pipe"],
-				});
-				let stdout = "";
-				let stderr = "";
-				child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-				child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-				const timer = setTimeout(() => child.kill("SIGKILL"), 45_000);
-				child.on("error", reject);
-				child.on("close", (code) => {
-					clearTimeout(timer);
-					resolve({ code, stdout, stderr });
-				});
-			}),
-	);
+async function runPi(world: PiWorld, args: string[], moduleLog?: string): Promise<PrintResult> {
+	const env: NodeJS.ProcessEnv = { ...world.env, ...(moduleLog ? { PI_DISPATCH_MODULE_LOG: moduleLog } : {}) };
+	delete env.PI_DISPATCH_ACTOR_WORKER; // the installed package's own worker bundle
+	const node = moduleLog ? ["--import", MODULE_LOG] : [];
+	return runNode(world, [...node, await piBin(), ...args], { env });
 }
 
 /** Two ways a user installs it: a local folder (pi records the path) and from npm (offline here: the layout npm leaves). */

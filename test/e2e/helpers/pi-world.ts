@@ -162,12 +162,20 @@ export function runPrint(
 	/** More extensions for pi to load beside pi-dispatch (test probes). */
 	extensions: readonly string[] = [],
 ): Promise<PrintResult> {
+	return runNode(world, piArgs([...extensions.flatMap((e) => ["-e", e]), "-p", prompt]), { timeoutMs });
+}
+
+/**
+ * `node <argv>` in the world's folder with its environment (or `env`), stdin closed; killed if it
+ * outlives `timeoutMs`, as `runPrint` says.
+ */
+export function runNode(
+	world: PiWorld,
+	argv: readonly string[],
+	{ env = world.env, timeoutMs = 45_000 }: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<PrintResult> {
 	const started = Date.now();
-	const child = spawn(process.execPath, piArgs([...extensions.flatMap((e) => ["-e", e]), "-p", prompt]), {
-		env: world.env,
-		cwd: world.root,
-		stdio: ["ignore", "pipe", "pipe"],
-	});
+	const child = spawn(process.execPath, argv, { env, cwd: world.root, stdio: ["ignore", "pipe", "pipe"] });
 	let stdout = "";
 	let stderr = "";
 	let lastOutput: number | undefined;
