@@ -21,10 +21,9 @@ import type { HostPiAi } from "./host-pi-ai.ts";
 /** pi needs an API key to consider the provider configured; the real tokens come from the pool. */
 export const MANAGED_API_KEY = "pi-dispatch-managed";
 
-/** `piAi`: pi's own pi-ai parts, which src/index.ts passes in. */
+/** `piAi`: pi's own pi-ai parts, which src/index.ts passes in; its Codex client is the runtime's. */
 export function installDispatch(pi: ExtensionAPI, piAi: HostPiAi): void {
-	const codexClient = { streamSimple: piAi.streamSimple, createStream: piAi.createStream };
-	const runtime = () => getRuntime(codexClient);
+	const runtime = () => getRuntime(piAi);
 	/** This session's footer and live status; one per extension instance (pi re-runs us per session). */
 	let watch: SessionWatch | undefined;
 
