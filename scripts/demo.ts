@@ -18,6 +18,7 @@ import { AccountStore } from "../src/store/account-store.ts";
 import { DEMO_TEXT, type FakeCodex, setupDemo, startFakeCodex } from "../test/fake-codex/index.ts";
 import { offlinePiEnv } from "../test/helpers/offline-pi-env.ts";
 import { PI_CODEX_MODEL, PI_PACKAGE } from "../test/helpers/pi-under-test.ts";
+import { failoverNoticeLine } from "../test/helpers/shown-time.ts";
 
 const REPO = dirname(dirname(fileURLToPath(import.meta.url)));
 const PI = join(PI_PACKAGE, "dist/cli.js");
@@ -137,8 +138,7 @@ async function check(env: NodeJS.ProcessEnv): Promise<number> {
 	const problems = [
 		prompt.code !== 0 && "the prompt failed",
 		!prompt.stdout.includes(DEMO_TEXT) && "the prompt's answer is not the demo text",
-		// A reset time that is not today carries its weekday (the demo's 2-hour reset, after 22:00).
-		!/^spent exhausted until (?:\w{3}(?: \d+)? )?\d\d:\d\d → \w+$/m.test(prompt.stderr) && "no failover notice",
+		!failoverNoticeLine("spent", String.raw`\w+`).test(prompt.stderr) && "no failover notice",
 		status.code !== 0 && "/dispatch-status failed",
 		!["spent", "fresh", "half"].every((label) => new RegExp(`^${label}\\s`, "m").test(status.stdout)) &&
 			"/dispatch-status does not list the three accounts",

@@ -12,6 +12,7 @@ import { type FakeCodex, startFakeCodex } from "../fake-codex/index.ts";
 import { seedAccounts } from "../helpers/dispatch-harness.ts";
 import { offlinePiEnv } from "../helpers/offline-pi-env.ts";
 import { findRedisServer, REDIS_SKIP_REASON, RedisServer } from "../helpers/redis-server.ts";
+import { failoverNoticeLine } from "../helpers/shown-time.ts";
 import { type PiWorld, runPrint, seenUsage } from "./helpers/pi-world.ts";
 
 const DAY = 86_400_000;
@@ -81,7 +82,7 @@ describe.skipIf(!findRedisServer())(
 				const first = await runPrint(world(m1), "on the laptop", 60_000);
 				expect(first.code, first.stderr).toBe(0);
 				expect(first.stdout).toBe("Hello from acct-b.\n");
-				expect(first.stderr).toMatch(/^alpha exhausted until (?:\w{3}(?: \d+)? )?\d\d:\d\d → beta$/m);
+				expect(first.stderr).toMatch(failoverNoticeLine("alpha", "beta"));
 				expect((await pool.read()).state["acct-a"]?.cooldownUntil).toBeGreaterThan(Date.now() + 3000_000);
 
 				for (const prompt of ["on the dev box", "again", "and again"]) {

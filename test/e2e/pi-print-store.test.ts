@@ -5,6 +5,7 @@
 import { spawn } from "node:child_process";
 import { readdir } from "node:fs/promises";
 import { describe, expect } from "vitest";
+import { failoverNoticeLine } from "../helpers/shown-time.ts";
 import { itWithWorld as it, type PiWorld, piArgs, runPrint, seenUsage } from "./helpers/pi-world.ts";
 
 const DAY = 86_400_000;
@@ -52,7 +53,7 @@ describe("pi -p processes on one pool", () => {
 			const result = await runPrint(world, `run ${run}`);
 			expect(result.code, result.stderr).toBe(0);
 			expect(result.stdout).toBe("Hello from acct-b.\n");
-			expect(result.stderr).toMatch(/^alpha exhausted until (?:\w{3}(?: \d+)? )?\d\d:\d\d → beta$/m);
+			expect(result.stderr).toMatch(failoverNoticeLine("alpha", "beta"));
 			const until = (await world.store.read()).state["acct-a"]?.cooldownUntil;
 			expect(until, `run ${run}: cooldown on disk`).toBeGreaterThanOrEqual(before + resetsInSeconds * 1000 - 2000);
 			expect(until).toBeLessThanOrEqual(Date.now() + resetsInSeconds * 1000 + 2000);

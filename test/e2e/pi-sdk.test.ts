@@ -10,6 +10,7 @@ import piDispatch from "../../src/index.ts";
 import { getRuntime, stopRuntime } from "../../src/runtime.ts";
 import { eventually } from "../helpers/eventually.ts";
 import { defaultCodexModelId, PI_PACKAGE, piAiPackageOf } from "../helpers/pi-under-test.ts";
+import { failoverNoticeLine, SHOWN_TIME } from "../helpers/shown-time.ts";
 import { createPiWorld, type PiWorld } from "./helpers/pi-world.ts";
 
 // The SDK and catalog of the pi under test (PI_DISPATCH_E2E_PI), not necessarily the dev dependency.
@@ -145,7 +146,7 @@ describe("pi SDK session with pi-dispatch", () => {
 			await session.prompt("say hi");
 			expect(session.getLastAssistantText()).toBe("Hello from acct-b.");
 			expect(recorded.notes.map((n) => n.message)).toContainEqual(
-				expect.stringMatching(/^alpha exhausted until (?:\w{3}(?: \d+)? )?\d\d:\d\d → beta$/),
+				expect.stringMatching(failoverNoticeLine("alpha", "beta")),
 			);
 			// The footer redraw is coalesced (150 ms): wait for it.
 			await eventually(() => expect(recorded.statuses.filter(Boolean).at(-1)).toMatch(/beta/));
@@ -153,7 +154,7 @@ describe("pi SDK session with pi-dispatch", () => {
 			await session.prompt("/dispatch-status");
 			const table = recorded.notes.at(-1)!.message;
 			expect(table).toMatch(/alpha/);
-			expect(table).toMatch(/cooling → (?:\w{3}(?: \d+)? )?\d\d:\d\d/);
+			expect(table).toMatch(new RegExp(`cooling → ${SHOWN_TIME}`));
 			expect(table).toMatch(/beta/);
 			expect(errors).toEqual([]);
 			const seen = recorded.notes.map((n) => n.message).join("\n");

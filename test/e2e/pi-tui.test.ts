@@ -1,5 +1,6 @@
 /** Interactive pi in tmux: the footer entry, and /dispatch-status as a widget read off the screen. */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { SHOWN_TIME } from "../helpers/shown-time.ts";
 import { createPiWorld, type PiWorld } from "./helpers/pi-world.ts";
 import { HAS_TMUX, TmuxPi } from "./helpers/tmux.ts";
 
@@ -50,12 +51,11 @@ describe.skipIf(!HAS_TMUX)("interactive pi (tmux; skipped when tmux is not insta
 		const lines = screen.split("\n").map((line) => line.trim());
 		expect(lines).toContainEqual(`pi-dispatch: 2 accounts (${world.store.file})`);
 		expect(lines.find((l) => l.startsWith("LABEL"))).toMatch(/^LABEL\s+PLAN\s+STATE\s+5H\s+WEEKLY\s+BURN\s+AGE$/);
-		// A reset time that is not today carries its weekday (the 5-hour one, 3 h ahead, after 21:00).
 		expect(lines.find((l) => l.startsWith("alpha"))).toMatch(
-			/^alpha\s+plus\s+available\s+0% (?:\w{3}(?: \d+)? )?\d\d:\d\d\s+0% \w{3}( \d+)? \d\d:\d\d\s+\S+\s+\d+s$/,
+			new RegExp(String.raw`^alpha\s+plus\s+available\s+0% ${SHOWN_TIME}\s+0% \w{3}( \d+)? \d\d:\d\d\s+\S+\s+\d+s$`),
 		);
 		expect(lines.find((l) => l.startsWith("beta"))).toMatch(
-			/^beta\s+plus\s+cooling → (?:\w{3}(?: \d+)? )?\d\d:\d\d\s+0% (?:\w{3}(?: \d+)? )?\d\d:\d\d\s+100% /,
+			new RegExp(String.raw`^beta\s+plus\s+cooling → ${SHOWN_TIME}\s+0% ${SHOWN_TIME}\s+100% `),
 		);
 		for (const secret of world.secrets()) expect(screen).not.toContain(secret);
 	});

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { freshAccount, type Harness, responseAccounts, startHarness } from "../helpers/dispatch-harness.ts";
 import { eventually } from "../helpers/eventually.ts";
+import { SHOWN_TIME } from "../helpers/shown-time.ts";
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -132,7 +133,7 @@ describe("failover before the first token", () => {
 		expect(text).toMatch(/quota exceeded/);
 		expect(text).toContain("work: exhausted");
 		expect(text).toContain("home: exhausted");
-		expect(text).toMatch(/Earliest reset (?:\w{3}(?: \d+)? )?\d\d:\d\d/);
+		expect(text).toMatch(new RegExp(`Earliest reset ${SHOWN_TIME}`));
 		// Worded so pi's own auto-retry does not spin on it.
 		const { isRetryableAssistantError } = await import("@earendil-works/pi-ai/compat");
 		expect(isRetryableAssistantError(result.message)).toBe(false);
