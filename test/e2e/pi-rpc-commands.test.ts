@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { completeInBrowser } from "../fixtures/auth/fake-browser.ts";
-import { SHOWN_TIME } from "../helpers/shown-time.ts";
+import { failoverNoticeLine, SHOWN_TIME } from "../helpers/shown-time.ts";
 import { createPiWorld, type PiWorld } from "./helpers/pi-world.ts";
 import { RpcPi } from "./helpers/rpc-pi.ts";
 
@@ -108,7 +108,7 @@ describe("pi --mode rpc with pi-dispatch", () => {
 				level: "warning",
 			},
 			{
-				message: expect.stringMatching(new RegExp(`^work exhausted until \\d\\d:\\d\\d → ${servedBy}$`)),
+				message: expect.stringMatching(failoverNoticeLine("work", servedBy)),
 				level: "warning",
 			},
 		]);
