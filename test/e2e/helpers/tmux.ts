@@ -12,6 +12,8 @@ export const HAS_TMUX = spawnSync("tmux", ["-V"], { stdio: "ignore" }).status ==
 export class TmuxPi {
 	readonly #socket: string;
 	readonly #env: NodeJS.ProcessEnv;
+	/** pi's pid: the pane's shell execs pi, so the pane's pid is pi's. */
+	#piPid: number | undefined;
 
 	private constructor(socket: string, env: NodeJS.ProcessEnv) {
 		this.#socket = socket;
@@ -31,6 +33,8 @@ export class TmuxPi {
 		await chmod(script, 0o700);
 		const tmux = new TmuxPi(socket, world.env);
 		await tmux.#tmux("new-session", "-d", "-s", "pi", "-x", String(size.width), "-y", String(size.height), script);
+		const pid = Number((await tmux.#tmux("display-message", "-p", "-t", "pi", "#{pane_pid}")).stdout.trim());
+		tmux.#piPid = Number.isInteger(pid) && pid > 0 ? pid : undefined;
 		return tmux;
 	}
 
@@ -44,12 +48,36 @@ export class TmuxPi {
 		return (await this.#tmux("capture-pane", "-p", "-t", "pi")).stdout;
 	}
 
+	/**
+	 * Ends the tmux server, then waits for pi itself to exit. pi takes ~2 s to exit on SIGHUP (pi
+	 * alone does too) and writes in its folders on the way, so deleting the world's folder before
+	 * then races it (ENOTEMPTY in CI). SIGKILL after 10 s: a pi hung on exit cannot hang the suite.
+	 */
 	async stop(): Promise<void> {
 		await this.#tmux("kill-server").catch(() => undefined);
+		const pid = this.#piPid;
+		if (pid === undefined) return;
+		const deadline = Date.now() + 10_000;
+		while (isAlive(pid)) {
+			if (Date.now() > deadline) {
+				process.kill(pid, "SIGKILL");
+				break;
+			}
+			await new Promise((resolve) => setTimeout(resolve, 20));
+		}
 	}
 
 	#tmux(...args: string[]) {
 		return run("tmux", ["-L", this.#socket, ...args], { env: this.#env });
+	}
+}
+
+function isAlive(pid: number): boolean {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch {
+		return false;
 	}
 }
 
