@@ -1,5 +1,6 @@
 /** pi-ai's own Codex client, called directly: the baseline every dispatcher figure is compared with. */
 import type { TranscriptContext } from "@earendil-works/pi-ai";
+import { streamSimple as codexModuleStreamSimple } from "@earendil-works/pi-ai/api/openai-codex-responses";
 import {
 	type AssistantMessageEventStream,
 	getModel,
@@ -38,4 +39,18 @@ export function directStream(
 	options: SimpleStreamOptions = {},
 ): AssistantMessageEventStream {
 	return streamSimpleOpenAICodexResponses(model, context, { ...DIRECT_OPTIONS, ...options, apiKey: access });
+}
+
+/**
+ * pi-ai's Codex client module itself, without the lazy layer pi-ai's exported client wraps it in:
+ * what the dispatcher calls once it has found the module (src/pi/unwrapped-codex-client.ts). A
+ * reference, so the dispatcher's own cost shows apart from what skipping the lazy layer saves.
+ */
+export function moduleStream(
+	model: CodexModel,
+	context: TranscriptContext,
+	access: string,
+	options: SimpleStreamOptions = {},
+): AssistantMessageEventStream {
+	return codexModuleStreamSimple(model, context, { ...DIRECT_OPTIONS, ...options, apiKey: access });
 }

@@ -17,13 +17,15 @@ import { piAgentDir } from "../config.ts";
 import { describeError } from "../errors.ts";
 import { type DispatchRuntime, getRuntime, stopRuntime } from "../runtime.ts";
 import type { HostPiAi } from "./host-pi-ai.ts";
+import { unwrapCodexClient } from "./unwrapped-codex-client.ts";
 
 /** pi needs an API key to consider the provider configured; the real tokens come from the pool. */
 export const MANAGED_API_KEY = "pi-dispatch-managed";
 
 /** `piAi`: pi's own pi-ai parts, which src/index.ts passes in; its Codex client is the runtime's. */
 export function installDispatch(pi: ExtensionAPI, piAi: HostPiAi): void {
-	const runtime = () => getRuntime(piAi);
+	const client = unwrapCodexClient(piAi);
+	const runtime = () => getRuntime(client);
 	/** This session's footer and live status; one per extension instance (pi re-runs us per session). */
 	let watch: SessionWatch | undefined;
 

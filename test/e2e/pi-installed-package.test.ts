@@ -13,6 +13,7 @@ import { PI_PACKAGE } from "../helpers/pi-under-test.ts";
 import { itWithWorld as it, MODEL, type PiWorld, type PrintResult, REPO, runNode } from "./helpers/pi-world.ts";
 
 const MODULE_LOG = fileURLToPath(new URL("../fixtures/pi/module-log.mjs", import.meta.url));
+const PROBE = fileURLToPath(new URL("../fixtures/pi/dispatch-probe.ts", import.meta.url));
 
 /** The `pi` a user runs: the pi package's own bin. */
 async function piBin(): Promise<string> {
@@ -62,9 +63,15 @@ describe.each(Object.entries(INSTALLS))("the package installed with %s", (_name,
 
 		await install(world);
 		const withDispatch = join(world.root, "modules-with-dispatch.json");
-		const result = await runPi(world, ["--no-session", "--model", MODEL, "-p", "say hi"], withDispatch);
+		const probe = join(world.root, "probe.json");
+		world.env.PI_DISPATCH_PROBE_OUT = probe;
+		const result = await runPi(world, ["--no-session", "-e", PROBE, "--model", MODEL, "-p", "say hi"], withDispatch);
 		expect(result.code, result.stderr).toBe(0);
 		expect(result.stdout).toBe("Hello from acct-a.\n");
+		// pi-ai's Codex client module, found where pi runs it (pi's bundle names it with a hash).
+		expect(JSON.parse(await readFile(probe, "utf8")).codexClients).toEqual([
+			{ mode: "direct", detail: expect.stringMatching(/^openai-codex-responses(-[A-Za-z0-9]+)?\.js$/) },
+		]);
 
 		// pi-ai is pi's own: pi-dispatch loads no pi-ai module that pi alone does not (a second pi-ai,
 		// every provider with it, was ~90 ms of each pi start).

@@ -17,7 +17,7 @@ function expectOneLineErrors(world: PiWorld, result: PrintResult): void {
 }
 
 const DAY = 86_400_000;
-const PROMISE_HOOK_PROBE = fileURLToPath(new URL("../fixtures/pi/promise-hook-probe.ts", import.meta.url));
+const PROBE = fileURLToPath(new URL("../fixtures/pi/dispatch-probe.ts", import.meta.url));
 
 /** alpha and beta; alpha's week resets soonest, so the policy tries it first, and it is out of quota. */
 async function seedFailover(world: PiWorld): Promise<void> {
@@ -41,14 +41,20 @@ describe.concurrent("pi -p with pi-dispatch", () => {
 		expect(result.exitAfterOutputMs).toBeLessThan(2000);
 	});
 
-	it("turns on no promise hook in pi: every promise pi makes would pay it", async ({ world }) => {
+	it("turns on no promise hook in pi, and runs pi-ai's Codex client module without its lazy layer", async ({
+		world,
+	}) => {
 		// A failover: the pool's store is read, leased and written during the run.
 		await seedFailover(world);
 		const out = join(world.root, "probe.json");
 		world.env.PI_DISPATCH_PROBE_OUT = out;
-		const result = await runPrint(world, "say hi", undefined, [PROMISE_HOOK_PROBE]);
+		const result = await runPrint(world, "say hi", undefined, [PROBE]);
 		expect(result.stdout).toBe("Hello from acct-b.\n");
-		expect(JSON.parse(await readFile(out, "utf8"))).toEqual({ promiseHookOn: false });
+		// Every promise pi makes would pay a promise hook; the client module is found on the first attempt.
+		expect(JSON.parse(await readFile(out, "utf8"))).toEqual({
+			promiseHookOn: false,
+			codexClients: [{ mode: "direct", detail: "openai-codex-responses.js" }],
+		});
 	});
 
 	it("serves on credits when every plan quota is spent, and not with PI_DISPATCH_CREDITS=never", async ({ world }) => {

@@ -17,6 +17,7 @@ import {
 } from "@earendil-works/pi-ai/compat";
 import { CODEX_CLIENT_ID, CODEX_SCOPE } from "../../src/auth/auth-endpoints.ts";
 import type { CodexClient } from "../../src/dispatch/dispatcher.ts";
+import { unwrapCodexClient } from "../../src/pi/unwrapped-codex-client.ts";
 import { createRuntime, type DispatchRuntime } from "../../src/runtime.ts";
 import type { AccountRecord } from "../../src/store/account-record.ts";
 import { AccountStore } from "../../src/store/account-store.ts";
@@ -29,10 +30,11 @@ import { CODEX_MODEL_ID } from "./pi-under-test.ts";
 /** pi's default Codex model (the catalog changes between pi versions). */
 export const TEST_MODEL_ID = CODEX_MODEL_ID;
 
-export const piCodexClient: CodexClient = {
+/** pi-ai's Codex client as pi-dispatch runs it in pi (see src/pi/unwrapped-codex-client.ts). */
+export const piCodexClient: CodexClient = unwrapCodexClient({
 	streamSimple: streamSimpleOpenAICodexResponses,
 	createStream: createAssistantMessageEventStream,
-};
+});
 
 export interface Harness {
 	fake: FakeCodex;

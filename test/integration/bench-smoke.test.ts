@@ -52,10 +52,15 @@ describe("bench smoke run (--quick)", () => {
 				expect(figures.length, row.scenario).toBeGreaterThan(0);
 				for (const figure of figures) expect(Number.isFinite(figure), `${row.scenario}: ${figure}`).toBe(true);
 				if (row.target !== undefined) expect(typeof row.met, row.scenario).toBe("boolean");
-				// Every request-timing row reports the main thread's CPU per request beside its time.
-				if (row.scenario.endsWith("TTFT")) expect(row.cpu, `${row.scenario}: main CPU/req`).toBeGreaterThan(0);
+				// Every request-timing row reports the main thread's CPU per request beside its time. It may
+				// read 0 in a --quick run: this kernel counts a thread's CPU in 4 ms ticks (bench/README.md).
+				if (row.scenario.endsWith("TTFT"))
+					expect(row.cpu, `${row.scenario}: main CPU/req`).toBeGreaterThanOrEqual(0);
 			}
 		}
+
+		// …and over the whole run the CPU was measured, not left at 0.
+		expect(report.scenarios.flatMap((s) => s.rows).some((row) => (row.cpu ?? 0) > 0)).toBe(true);
 
 		const byName = Object.fromEntries(report.scenarios.map((s) => [s.name, s]));
 		expect(byName["failover-known"]!.figures.requestsToExhausted).toBe(0);
