@@ -1,7 +1,8 @@
 /**
  * The only module that touches pi at run time: the provider override, the commands, the
  * lifecycle hooks and the footer. A newer pi should change this file and nothing else (and, if pi-ai
- * moves the Codex client, host-pi-ai.ts beside it, which the entry imports; see src/index.ts).
+ * moves the Codex client, host-pi-ai.ts beside it, which the entry imports, see src/index.ts; and
+ * unwrapped-codex-client.ts, which falls back to pi-ai's lazy client on anything it does not expect).
  */
 import { writeSync } from "node:fs";
 import type { OAuthLoginCallbacks } from "@earendil-works/pi-ai";
