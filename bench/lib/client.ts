@@ -32,25 +32,23 @@ export function benchContext(): TranscriptContext {
 /** SSE with no provider retry: the same request the dispatcher makes for each attempt. */
 export const DIRECT_OPTIONS = { transport: "sse", maxRetries: 0 } satisfies SimpleStreamOptions;
 
-export function directStream(
-	model: CodexModel,
-	context: TranscriptContext,
-	access: string,
-	options: SimpleStreamOptions = {},
-): AssistantMessageEventStream {
-	return streamSimpleOpenAICodexResponses(model, context, { ...DIRECT_OPTIONS, ...options, apiKey: access });
+/** A Codex client called with one account's token, under DIRECT_OPTIONS and the caller's options. */
+function withToken(
+	client: (model: CodexModel, context: TranscriptContext, options: SimpleStreamOptions) => AssistantMessageEventStream,
+) {
+	return (
+		model: CodexModel,
+		context: TranscriptContext,
+		access: string,
+		options: SimpleStreamOptions = {},
+	): AssistantMessageEventStream => client(model, context, { ...DIRECT_OPTIONS, ...options, apiKey: access });
 }
+
+export const directStream = withToken(streamSimpleOpenAICodexResponses);
 
 /**
  * pi-ai's Codex client module itself, without the lazy layer pi-ai's exported client wraps it in:
  * what the dispatcher calls once it has found the module (src/pi/unwrapped-codex-client.ts). A
  * reference, so the dispatcher's own cost shows apart from what skipping the lazy layer saves.
  */
-export function moduleStream(
-	model: CodexModel,
-	context: TranscriptContext,
-	access: string,
-	options: SimpleStreamOptions = {},
-): AssistantMessageEventStream {
-	return codexModuleStreamSimple(model, context, { ...DIRECT_OPTIONS, ...options, apiKey: access });
-}
+export const moduleStream = withToken(codexModuleStreamSimple);

@@ -15,6 +15,7 @@ import { type FakeCodex, startFakeCodex } from "../fake-codex/index.ts";
 import type { DispatchChild } from "../helpers/child-process.ts";
 import { seedAccounts } from "../helpers/dispatch-harness.ts";
 import { runKillChaos } from "../helpers/kill-chaos.ts";
+import { pidAlive } from "../helpers/pid-alive.ts";
 import { findRedisServer, REDIS_SKIP_REASON, RedisServer } from "../helpers/redis-server.ts";
 
 const PER_MACHINE = 4;
@@ -39,15 +40,6 @@ afterEach(async () => {
 	for (const home of homes) await rm(home, { recursive: true, force: true });
 	homes = [];
 });
-
-function alive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch {
-		return false;
-	}
-}
 
 describe.skipIf(!findRedisServer())(
 	`kill -9 chaos on a Redis pool${findRedisServer() ? "" : ` (skipped: ${REDIS_SKIP_REASON})`}`,
@@ -93,7 +85,7 @@ describe.skipIf(!findRedisServer())(
 			expect(data.accounts.filter((a) => a.needsLogin).map((a) => [a.id, a.needsLogin?.reason])).toEqual([]);
 			expect(tokenCalls.filter((r) => r.status !== 200 && r.status !== 0)).toEqual([]);
 			// A lock left by a killed holder is taken over at the next look (same host) or expires; none is held by a live process.
-			expect((await store.leases()).filter((l) => alive(l.pid))).toEqual([]);
+			expect((await store.leases()).filter((l) => pidAlive(l.pid))).toEqual([]);
 			for (const home of homes) {
 				expect((await readdir(home)).filter((n) => n.startsWith("pending-") || n.startsWith("pool.db"))).toEqual(
 					[],

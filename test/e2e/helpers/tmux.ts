@@ -3,6 +3,7 @@ import { execFile, spawnSync } from "node:child_process";
 import { chmod, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { pidAlive } from "../../helpers/pid-alive.ts";
 import { type PiWorld, piArgs } from "./pi-world.ts";
 
 const run = promisify(execFile);
@@ -58,7 +59,7 @@ export class TmuxPi {
 		const pid = this.#piPid;
 		if (pid === undefined) return;
 		const deadline = Date.now() + 10_000;
-		while (isAlive(pid)) {
+		while (pidAlive(pid)) {
 			if (Date.now() > deadline) {
 				process.kill(pid, "SIGKILL");
 				break;
@@ -69,15 +70,6 @@ export class TmuxPi {
 
 	#tmux(...args: string[]) {
 		return run("tmux", ["-L", this.#socket, ...args], { env: this.#env });
-	}
-}
-
-function isAlive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch {
-		return false;
 	}
 }
 
