@@ -278,6 +278,14 @@ export class Dispatcher {
 		let settling: (() => void) | undefined;
 		for (;;) {
 			const observation: Observation = {};
+			// A success's headers are read on the next turn of the event loop, after pi-ai has handed
+			// on what came with them; at the latest before the attempt's outcome is decided.
+			let unlearnt: (() => void) | undefined;
+			const learnNow = () => {
+				const learn = unlearnt;
+				unlearnt = undefined;
+				learn?.();
+			};
 			// A 429 is another account's turn whatever its body says: the next attempt starts at its
 			// status line, and this one's answer is read and classified later (see `onCut`).
 			let release!: () => void;
@@ -299,6 +307,10 @@ export class Dispatcher {
 				maxRetries: 0,
 				fetch: observingFetch(observation, {
 					onResponse: (seen) => this.#learn(actor, seen, request),
+					deferSuccess: (learn) => {
+						unlearnt = learn;
+						setImmediate(learnNow);
+					},
 					// Answers another account (or a refresh) will handle end the attempt at once.
 					cut: cutsAttempt,
 					watchStream: !this.#sseEventsSeen,
@@ -338,6 +350,7 @@ export class Dispatcher {
 				() => this.#beforeFinal(request),
 			);
 			const result = await Promise.race([forwarding, released]);
+			learnNow();
 			if (result === "released") {
 				const settled = forwarding
 					.then((answer): AttemptOutcome => {

@@ -35,6 +35,11 @@ export class UpstreamAnswerError extends Error {
 export interface ObservingFetchOptions {
 	/** Runs as soon as the status and headers are known (and an error body is read). */
 	onResponse(observation: Observation): void;
+	/**
+	 * When given, a success's reading of its headers and `onResponse` are handed here to run a moment
+	 * later (once), so that pi-ai gets the answer first: `learn` reads and reports them.
+	 */
+	deferSuccess?(learn: () => void): void;
 	/** Statuses to cut short with an UpstreamAnswerError; others reach pi-ai as they came. */
 	cut(status: number): boolean;
 	/**
@@ -62,9 +67,14 @@ export function observingFetch(observation: Observation, options: ObservingFetch
 		}
 		observation.status = response.status;
 		if (response.ok) {
-			// A success is read for its usage only: the rate-limit headers, not the whole set.
-			observation.usage = rateLimitPairs(response.headers);
-			options.onResponse(observation);
+			const learn = () => {
+				// A success is read for its usage only: the rate-limit headers, not the whole set.
+				observation.usage = rateLimitPairs(response.headers);
+				// Unless an error event in the stream has told its own answer meanwhile (see websocket-events.ts).
+				if (observation.status === response.status) options.onResponse(observation);
+			};
+			if (options.deferSuccess) options.deferSuccess(learn);
+			else learn();
 			return options.watchStream ? watchingFailures(response, observation) : response;
 		}
 		observation.headers = headersToRecord(response.headers);
