@@ -9,7 +9,7 @@ import {
 	getModel,
 	streamSimpleOpenAICodexResponses,
 } from "@earendil-works/pi-ai/compat";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { CodexClient } from "../../src/dispatch/dispatcher.ts";
 import { type CodexClientEvent, codexClientChannel, unwrapCodexClient } from "../../src/pi/unwrapped-codex-client.ts";
 import {
@@ -26,6 +26,7 @@ let harness: Harness | undefined;
 const events: CodexClientEvent[] = [];
 const listen = (message: unknown) => events.push(message as CodexClientEvent);
 subscribe(codexClientChannel.name, listen);
+afterAll(() => unsubscribe(codexClientChannel.name, listen));
 afterEach(async () => {
 	await harness?.close();
 	harness = undefined;
@@ -97,5 +98,3 @@ describe("the unwrapped Codex client", () => {
 		expect(calls).toEqual(["host", "host"]);
 	});
 });
-
-process.on("exit", () => unsubscribe(codexClientChannel.name, listen));
